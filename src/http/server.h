@@ -1,0 +1,58 @@
+// HTTP/1.1 front end on Boost.Beast: keep-alive, pipelining (requests on a
+// connection are answered in order), header and body limits, idle timeouts.
+// Knows nothing of AWS: complete requests go to a Handler, which answers
+// through a callback that may run on any thread.
+//
+// Threading: one io_context run by `threads` threads; each connection is
+// served on its own strand. Handlers must not block.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/http_message.h"
+#include "common/result.h"
+
+namespace sluice::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4566;  // 0 picks a free port
+  int threads = 2;
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 16 * 1024 * 1024;
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};  // a request must arrive in full within this
+};
+
+using Responder = std::function<void(HttpResponse)>;
+using Handler = std::function<void(HttpRequest, Responder)>;
+// Builds the answer to a request the front end rejects itself (too large,
+// malformed). `status` is the HTTP status, `code`/`message` AWS-style.
+using ErrorRenderer =
+    std::function<HttpResponse(int status, const std::string& code, const std::string& message)>;
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler, ErrorRenderer error_renderer);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the I/O threads.
+  Status Start();
+  uint16_t port() const;
+  // Stops accepting, lets requests in progress finish (up to `grace`), closes
+  // idle connections and joins the I/O threads.
+  void Stop(std::chrono::milliseconds grace);
+  size_t active_requests() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::http

@@ -1,0 +1,162 @@
+#include "server/config.h"
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <set>
+
+namespace sluice::server {
+namespace {
+
+bool IsLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" ||
+         host.rfind("127.", 0) == 0;
+}
+
+// Applies the TOML file's values to options not given by flag or environment.
+Status ApplyConfigFile(const std::string& path, CLI::App& app, Config& c) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << e.source().begin;
+    return Error{"InvalidConfig", "invalid config file " + path + " (" + where.str() +
+                                      "): " + std::string(e.description())};
+  }
+  static const std::set<std::string> kKeys = {
+      "host", "port", "data-dir", "region", "account-id", "credentials", "allow-open",
+      "durability", "storage", "io-threads", "log-level"};
+  for (const auto& [key, node] : table) {
+    std::string k(key.str());
+    std::string flag = k;
+    for (char& ch : flag) if (ch == '_') ch = '-';
+    if (!kKeys.count(flag)) {
+      return Error{"InvalidConfig", "unknown key '" + k + "' in config file " + path};
+    }
+    CLI::Option* opt = app.get_option_no_throw("--" + flag);
+    if (opt && opt->count() > 0) continue;  // flag or environment wins
+    auto bad = [&](const char* want) {
+      return Error{"InvalidConfig", "config file " + path + ": '" + k + "' must be " + want};
+    };
+    if (flag == "port" || flag == "io-threads") {
+      auto v = node.value<int64_t>();
+      if (!v) return bad("an integer");
+      if (flag == "port") {
+        if (*v < 0 || *v > 65535) return bad("a port number (0-65535)");
+        c.port = static_cast<uint16_t>(*v);
+      } else {
+        if (*v < 0 || *v > 256) return bad("between 0 and 256");
+        c.io_threads = static_cast<int>(*v);
+      }
+    } else if (flag == "allow-open") {
+      auto v = node.value<bool>();
+      if (!v) return bad("true or false");
+      c.allow_open = *v;
+    } else {
+      auto v = node.value<std::string>();
+      if (!v) return bad("a string");
+      if (flag == "host") c.host = *v;
+      else if (flag == "data-dir") c.data_dir = *v;
+      else if (flag == "region") c.region = *v;
+      else if (flag == "account-id") c.account_id = *v;
+      else if (flag == "credentials") c.credentials_file = *v;
+      else if (flag == "durability") c.durability = *v;
+      else if (flag == "storage") c.storage = *v;
+      else if (flag == "log-level") c.log_level = *v;
+    }
+  }
+  return {};
+}
+
+Status Check(const Config& c) {
+  if (c.durability != "durable" && c.durability != "relaxed") {
+    return Error{"InvalidConfig", "--durability must be 'durable' or 'relaxed', not '" + c.durability + "'"};
+  }
+  if (c.storage != "rocksdb" && c.storage != "memory") {
+    return Error{"InvalidConfig", "--storage must be 'rocksdb' or 'memory', not '" + c.storage + "'"};
+  }
+  if (c.account_id.size() != 12 || c.account_id.find_first_not_of("0123456789") != std::string::npos) {
+    return Error{"InvalidConfig", "--account-id must be 12 digits, not '" + c.account_id + "'"};
+  }
+  if (c.region.empty() || c.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+    return Error{"InvalidConfig", "--region must look like 'us-east-1', not '" + c.region + "'"};
+  }
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (!kLevels.count(c.log_level)) {
+    return Error{"InvalidConfig", "--log-level must be one of trace, debug, info, warn, error, off"};
+  }
+  if (c.credentials_file.empty() && !c.allow_open && !IsLoopback(c.host)) {
+    return Error{"InvalidConfig",
+                 "refusing to serve without authentication on non-loopback address " + c.host +
+                     ": give --credentials FILE, or --allow-open to accept any caller"};
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ParsedArgs> ParseArgs(int argc, char** argv) {
+  ParsedArgs out;
+  Config& c = out.config;
+  CLI::App app{"Sluice: AWS-compatible SQS, SNS and Kinesis in one durable server.", "sluice"};
+  app.set_version_flag("--version", std::string("sluice ") + SLUICE_VERSION);
+  app.require_subcommand(0, 1);
+  CLI::App* serve = app.add_subcommand("serve", "Start the server.");
+  serve->add_option("--host", c.host, "Address to listen on")->envname("SLUICE_HOST")->capture_default_str();
+  serve->add_option("--port", c.port, "TCP port (0 picks a free one)")->envname("SLUICE_PORT")->capture_default_str();
+  serve->add_option("--data-dir", c.data_dir, "Directory of the embedded store")->envname("SLUICE_DATA_DIR")->capture_default_str();
+  serve->add_option("--region", c.region, "Region reported in ARNs")->envname("SLUICE_REGION")->capture_default_str();
+  serve->add_option("--account-id", c.account_id, "Account id of unsigned and open-mode requests")->envname("SLUICE_ACCOUNT_ID")->capture_default_str();
+  serve->add_option("--config", c.config_file, "TOML file with any of these settings (keys as the flag names)")->envname("SLUICE_CONFIG");
+  serve->add_option("--credentials", c.credentials_file,
+                    "File of 'ACCESS_KEY SECRET ACCOUNT_ID' lines; enables strict SigV4 checking")
+      ->envname("SLUICE_CREDENTIALS");
+  serve->add_flag("--allow-open", c.allow_open,
+                  "Accept unsigned requests on a non-loopback address (logs a warning)")
+      ->envname("SLUICE_ALLOW_OPEN");
+  serve->add_option("--durability", c.durability,
+                    "durable: acknowledge a write only once it is synced to disk (group commit). "
+                    "relaxed: acknowledge once written to the OS; faster, but a machine crash or "
+                    "power loss can lose acknowledged messages")
+      ->envname("SLUICE_DURABILITY")->capture_default_str();
+  serve->add_option("--storage", c.storage, "rocksdb (embedded, persistent) or memory (nothing survives a restart)")
+      ->envname("SLUICE_STORAGE")->capture_default_str();
+  serve->add_option("--io-threads", c.io_threads, "Network threads; 0 means one per core")
+      ->envname("SLUICE_IO_THREADS")->capture_default_str();
+  serve->add_option("--log-level", c.log_level, "trace, debug, info, warn, error or off")
+      ->envname("SLUICE_LOG_LEVEL")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out.command = Command::kHelp;
+    out.output = app.help("", CLI::AppFormatMode::All);
+    return out;
+  } catch (const CLI::CallForAllHelp&) {
+    out.command = Command::kHelp;
+    out.output = app.help("", CLI::AppFormatMode::All);
+    return out;
+  } catch (const CLI::CallForVersion&) {
+    out.command = Command::kVersion;
+    out.output = std::string("sluice ") + SLUICE_VERSION + "\n";
+    return out;
+  } catch (const CLI::ParseError& e) {
+    return Error{"InvalidConfig", e.what()};
+  }
+  if (!serve->parsed()) {
+    out.command = Command::kHelp;
+    out.output = app.help("", CLI::AppFormatMode::All);
+    out.exit_code = 2;
+    return out;
+  }
+  if (!c.config_file.empty()) {
+    Status st = ApplyConfigFile(c.config_file, *serve, c);
+    if (!st.ok()) return std::move(st).error();
+  }
+  Status st = Check(c);
+  if (!st.ok()) return std::move(st).error();
+  return out;
+}
+
+}  // namespace sluice::server

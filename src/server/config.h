@@ -1,0 +1,41 @@
+// Server configuration from flags, SLUICE_* environment variables and an
+// optional TOML file, in that order of precedence.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace sluice::server {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4566;
+  std::string data_dir = "./sluice-data";
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  std::string credentials_file;  // strict SigV4 mode when set
+  bool allow_open = false;       // open mode on a non-loopback address
+  std::string durability = "durable";
+  std::string storage = "rocksdb";  // "rocksdb" or "memory"
+  int io_threads = 0;               // 0: one per core
+  std::string log_level = "info";
+  std::string config_file;
+};
+
+enum class Command { kServe, kVersion, kHelp, kExit };
+
+struct ParsedArgs {
+  Command command = Command::kServe;
+  Config config;
+  std::string output;  // help text to print
+  int exit_code = 0;
+};
+
+// Parses argv. On a bad flag, value or config file returns an Error whose
+// message is meant for the user.
+Result<ParsedArgs> ParseArgs(int argc, char** argv);
+
+}  // namespace sluice::server

@@ -1,0 +1,204 @@
+#include "services/sqs/sqs_service.h"
+
+#include <unordered_map>
+
+#include "common/strings.h"
+#include "services/sqs/sqs_internal.h"
+
+namespace sluice::sqs {
+
+// ---------------------------------------------------------------- LongPolls
+
+uint64_t LongPolls::Generation(uint64_t queue_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return generation_[queue_id];
+}
+
+void LongPolls::Wait(uint64_t queue_id, uint64_t seen, int64_t at_ms, Wake wake) {
+  uint64_t id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down_ || generation_[queue_id] != seen) {
+      executor_->Post(std::move(wake));
+      return;
+    }
+    id = next_id_++;
+    auto& slot = waiters_[queue_id][id];
+    slot.id = id;
+    slot.wake = std::move(wake);
+    slot.timer = 0;
+  }
+  // The timer fires the waiter unless a notification took it first.
+  uint64_t timer = executor_->RunAt(at_ms, [this, queue_id, id] {
+    Wake w;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto q = waiters_.find(queue_id);
+      if (q == waiters_.end()) return;
+      auto it = q->second.find(id);
+      if (it == q->second.end()) return;
+      w = std::move(it->second.wake);
+      q->second.erase(it);
+      if (q->second.empty()) waiters_.erase(q);
+    }
+    w();
+  });
+  std::lock_guard<std::mutex> lock(mu_);
+  auto q = waiters_.find(queue_id);
+  if (q != waiters_.end()) {
+    auto it = q->second.find(id);
+    if (it != q->second.end()) it->second.timer = timer;
+  }
+}
+
+void LongPolls::Notify(uint64_t queue_id) {
+  std::map<uint64_t, Waiter> woken;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++generation_[queue_id];
+    auto q = waiters_.find(queue_id);
+    if (q == waiters_.end()) return;
+    woken.swap(q->second);
+    waiters_.erase(q);
+  }
+  for (auto& [id, w] : woken) {
+    if (w.timer) executor_->Cancel(w.timer);
+    executor_->Post(std::move(w.wake));
+  }
+}
+
+void LongPolls::Shutdown() {
+  std::map<uint64_t, std::map<uint64_t, Waiter>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutting_down_ = true;
+    all.swap(waiters_);
+  }
+  for (auto& [q, ws] : all) {
+    for (auto& [id, w] : ws) {
+      if (w.timer) executor_->Cancel(w.timer);
+      w.wake();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+Error MissingParameter(std::string_view name) {
+  return Error{"MissingParameter", "The request must contain the parameter " + std::string(name) + "."};
+}
+
+Error QueueDoesNotExist() {
+  return Error{"QueueDoesNotExist", "The specified queue does not exist."};
+}
+
+std::string QueueUrl(const Sqs& sqs, const CallContext& ctx, const storage::QueueMeta& q) {
+  std::string host = ctx.host.empty() ? sqs.options.fallback_host : ctx.host;
+  return ctx.scheme + "://" + host + "/" + q.account_id + "/" + q.name;
+}
+
+std::string QueueArn(const Sqs& sqs, const storage::QueueMeta& q) {
+  return "arn:aws:sqs:" + sqs.options.region + ":" + q.account_id + ":" + q.name;
+}
+
+bool IsFifoName(std::string_view name) {
+  return name.size() >= 5 && name.substr(name.size() - 5) == ".fifo";
+}
+
+Result<storage::QueueMeta> ResolveQueue(const Sqs& sqs, const CallContext& ctx, const Value& input) {
+  auto url = input.GetString("QueueUrl");
+  if (!url || url->empty()) return MissingParameter("QueueUrl");
+  // Accept full URLs ("http://host/123456789012/name") and bare paths.
+  std::string_view u = *url;
+  size_t scheme = u.find("://");
+  if (scheme != std::string_view::npos) {
+    size_t slash = u.find('/', scheme + 3);
+    u = slash == std::string_view::npos ? std::string_view() : u.substr(slash);
+  }
+  while (!u.empty() && u.front() == '/') u.remove_prefix(1);
+  while (!u.empty() && u.back() == '/') u.remove_suffix(1);
+  size_t sep = u.find('/');
+  if (sep == std::string_view::npos || u.find('/', sep + 1) != std::string_view::npos) {
+    return QueueDoesNotExist();
+  }
+  std::string_view account = u.substr(0, sep);
+  std::string_view name = u.substr(sep + 1);
+  if (ctx.authenticated && account != ctx.account_id) {
+    return Error{"AccessDenied", "Access to the resource " + *url + " is denied.", 403, true};
+  }
+  auto q = sqs.store->FindQueue(account, name);
+  if (!q) return QueueDoesNotExist();
+  return *q;
+}
+
+std::optional<int64_t> OptionalInt(const Value& input, std::string_view name) {
+  const Value* v = input.Find(name);
+  if (!v || v->is_null()) return std::nullopt;
+  return v->as_int();
+}
+
+std::map<std::string, std::string> StringMap(const Value& input, std::string_view name) {
+  std::map<std::string, std::string> out;
+  const Value* v = input.Find(name);
+  if (!v || !v->is_map()) return out;
+  for (const auto& [k, val] : v->members()) out[k] = val.as_string();
+  return out;
+}
+
+std::vector<std::string> StringList(const Value& input, std::string_view name) {
+  std::vector<std::string> out;
+  const Value* v = input.Find(name);
+  if (!v || !v->is_list()) return out;
+  for (const auto& item : v->items()) out.push_back(item.as_string());
+  return out;
+}
+
+// ---------------------------------------------------------------- service
+
+SqsService::SqsService(storage::QueueStore* store, const Clock* clock, Executor* executor,
+                       SqsOptions options)
+    : state_(std::make_shared<State>(store, clock, executor, std::move(options))) {
+  std::weak_ptr<State> weak = state_;
+  store->SetAvailabilityListener([weak](uint64_t queue_id) {
+    if (auto s = weak.lock()) s->polls.Notify(queue_id);
+  });
+}
+
+SqsService::~SqsService() {
+  state_->store->SetAvailabilityListener(nullptr);
+  Shutdown();
+}
+
+void SqsService::Shutdown() { state_->polls.Shutdown(); }
+
+std::string SqsService::HealthState() const {
+  return state_->polls.shutting_down() ? "stopping" : "running";
+}
+
+void SqsService::Invoke(const CallContext& ctx, std::string_view op, Value input, Done done) {
+  using Action = void (*)(Sqs&, const CallContext&, const Value&, Done);
+  static const std::unordered_map<std::string_view, Action> kActions = {
+      {"CreateQueue", &CreateQueue},
+      {"GetQueueUrl", &GetQueueUrl},
+      {"ListQueues", &ListQueues},
+      {"DeleteQueue", &DeleteQueue},
+      {"GetQueueAttributes", &GetQueueAttributes},
+      {"SetQueueAttributes", &SetQueueAttributes},
+      {"SendMessage", &SendMessage},
+      {"ReceiveMessage", &ReceiveMessage},
+      {"DeleteMessage", &DeleteMessage},
+      {"ChangeMessageVisibility", &ChangeMessageVisibility},
+  };
+  auto it = kActions.find(op);
+  if (it == kActions.end()) {
+    return done(Error{"UnsupportedOperation",
+                      "The operation " + std::string(op) + " is not supported yet by this server."});
+  }
+  // Actions capture the state they need; keep it alive until they answer.
+  auto state = state_;
+  it->second(*state, ctx, input, [state, done = std::move(done)](Result<Value> r) {
+    done(std::move(r));
+  });
+}
+
+}  // namespace sluice::sqs

@@ -1,0 +1,69 @@
+// KvStore: the engine-neutral, ordered key-value store under the embedded
+// backends, with group commit.
+//
+// Writes are batches of mutations applied atomically. Commit() returns at
+// once; `done` runs once the batch is durable (or has failed), on the store's
+// committer thread, so a caller never blocks an I/O thread on fsync. All
+// batches pending when the committer wakes are merged into one synced write.
+//
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace sluice::storage {
+
+// Key spaces (RocksDB column families in the embedded backend).
+enum class Space : uint8_t {
+  kMeta = 0,          // catalogue: queues, server secrets
+  kMessages = 1,      // message records, written once
+  kMessageState = 2,  // per-message delivery state, rewritten on receive
+};
+inline constexpr int kSpaceCount = 3;
+
+struct Mutation {
+  enum class Op : uint8_t { kPut, kDelete, kDeleteRange };
+  Op op;
+  Space space;
+  std::string key;
+  std::string value;  // kPut: the value; kDeleteRange: the exclusive end key
+};
+using Batch = std::vector<Mutation>;
+
+enum class Durability {
+  kDurable,  // a commit completes after the write is synced to disk (default)
+  kRelaxed,  // a commit completes after the write reaches the OS; a machine crash may lose it
+};
+
+class KvStore {
+ public:
+  using Done = std::function<void(Status)>;
+  virtual ~KvStore() = default;
+
+  virtual void Commit(Batch batch, Done done) = 0;
+  // Point read; may touch disk, so never call it on an I/O thread.
+  // Returns nullopt when the key is absent.
+  virtual Result<std::optional<std::string>> Get(Space space, std::string_view key) = 0;
+  // Visits keys starting with prefix in key order until fn returns false.
+  // Meant for start-up recovery; may touch disk.
+  virtual Status Scan(Space space, std::string_view prefix,
+                      const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+  // Completes pending commits and stops the committer. Idempotent.
+  virtual void Close() = 0;
+
+  // Fault injection for tests: while set, commits fail with this error.
+  virtual void InjectWriteFailure(std::optional<Error> error) = 0;
+};
+
+std::unique_ptr<KvStore> OpenMemoryKvStore();
+Result<std::unique_ptr<KvStore>> OpenRocksKvStore(const std::string& dir, Durability durability);
+
+}  // namespace sluice::storage

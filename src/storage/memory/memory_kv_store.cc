@@ -1,0 +1,81 @@
+// In-memory KvStore for unit tests: same contract as the RocksDB backend,
+// nothing survives the process.
+#include <map>
+#include <mutex>
+
+#include "storage/group_committer.h"
+#include "storage/kv_store.h"
+
+namespace sluice::storage {
+namespace {
+
+class MemoryKvStore final : public KvStore {
+ public:
+  MemoryKvStore()
+      : committer_([this](const std::vector<const Batch*>& batches) { return Apply(batches); }) {}
+  ~MemoryKvStore() override { Close(); }
+
+  void Commit(Batch batch, Done done) override { committer_.Submit(std::move(batch), std::move(done)); }
+
+  Result<std::optional<std::string>> Get(Space space, std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& m = spaces_[static_cast<int>(space)];
+    auto it = m.find(std::string(key));
+    if (it == m.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  Status Scan(Space space, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    std::map<std::string, std::string> copy;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& m = spaces_[static_cast<int>(space)];
+      for (auto it = m.lower_bound(std::string(prefix));
+           it != m.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+        copy.insert(*it);
+      }
+    }
+    for (const auto& [k, v] : copy) {
+      if (!fn(k, v)) break;
+    }
+    return {};
+  }
+
+  void Close() override { committer_.Stop(); }
+  void InjectWriteFailure(std::optional<Error> error) override {
+    committer_.InjectFailure(std::move(error));
+  }
+
+ private:
+  Status Apply(const std::vector<const Batch*>& batches) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Batch* b : batches) {
+      for (const Mutation& m : *b) {
+        auto& space = spaces_[static_cast<int>(m.space)];
+        switch (m.op) {
+          case Mutation::Op::kPut:
+            space[m.key] = m.value;
+            break;
+          case Mutation::Op::kDelete:
+            space.erase(m.key);
+            break;
+          case Mutation::Op::kDeleteRange:
+            space.erase(space.lower_bound(m.key), space.lower_bound(m.value));
+            break;
+        }
+      }
+    }
+    return {};
+  }
+
+  std::mutex mu_;
+  std::map<std::string, std::string> spaces_[kSpaceCount];  // GUARDED_BY(mu_)
+  GroupCommitter committer_;  // last: its thread uses the members above
+};
+
+}  // namespace
+
+std::unique_ptr<KvStore> OpenMemoryKvStore() { return std::make_unique<MemoryKvStore>(); }
+
+}  // namespace sluice::storage

@@ -1,0 +1,128 @@
+// QueueStore: durable queue state with SQS delivery semantics, independent of
+// the storage engine and of the wire.
+//
+// The service layer validates requests and renders answers; the store owns
+// what must survive a crash (queues, messages, receive counts, visibility
+// deadlines, delays) and the claim logic (which message a receive gets), so
+// that a backend over a shared database can implement the same interface.
+//
+// Asynchronous calls complete through `done` once their writes are durable;
+// `done` may run on a storage thread, so it must not block. Synchronous calls
+// touch memory only and are safe on any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "storage/kv_store.h"
+
+namespace sluice::storage {
+
+struct QueueMeta {
+  uint64_t id = 0;  // unique for each creation, never reused; assigned by PutQueue
+  std::string account_id;
+  std::string name;
+  std::map<std::string, std::string> attributes;  // settable attributes, by AWS name
+  std::map<std::string, std::string> tags;
+  int64_t created_ms = 0;
+  int64_t modified_ms = 0;
+};
+
+struct StoredMessage {
+  std::string message_id;
+  std::string body;
+  std::string attributes;         // opaque to the store (encoded by the service)
+  std::string system_attributes;  // opaque to the store
+  int64_t sent_ms = 0;
+  int64_t visible_at_ms = 0;      // sent_ms plus any delay
+};
+
+struct Delivery {
+  uint64_t seq = 0;
+  uint32_t receive_count = 0;  // after this receive; also the receipt's epoch
+  int64_t first_receive_ms = 0;
+  StoredMessage message;
+};
+
+struct QueueCounts {
+  int64_t visible = 0;    // ApproximateNumberOfMessages
+  int64_t in_flight = 0;  // ApproximateNumberOfMessagesNotVisible
+  int64_t delayed = 0;    // ApproximateNumberOfMessagesDelayed
+};
+
+struct ReceiveOptions {
+  int max_messages = 1;
+  int64_t visibility_ms = 30'000;
+  int64_t now_ms = 0;
+  int64_t retention_ms = 345'600'000;  // messages older than this are dropped, not delivered
+  int64_t max_in_flight = 120'000;     // OverLimit when reached
+};
+
+enum class HandleState {
+  kCurrent,   // the message exists and this is its latest receive
+  kStale,     // the message was received again since
+  kGone,      // the message no longer exists
+};
+
+class QueueStore {
+ public:
+  template <typename T>
+  using Done = std::function<void(Result<T>)>;
+  using AvailabilityListener = std::function<void(uint64_t queue_id)>;
+
+  virtual ~QueueStore() = default;
+
+  // Catalogue.
+  virtual std::optional<QueueMeta> FindQueue(std::string_view account_id,
+                                             std::string_view name) const = 0;
+  virtual std::optional<QueueMeta> FindQueueById(uint64_t queue_id) const = 0;
+  // Queues of an account whose names start with prefix, sorted by name.
+  virtual std::vector<QueueMeta> ListQueues(std::string_view account_id,
+                                            std::string_view prefix) const = 0;
+  // Creates the queue (meta.id == 0) or replaces its attributes and tags.
+  virtual void PutQueue(QueueMeta meta, Done<QueueMeta> done) = 0;
+  // Deletes the queue and every message in it.
+  virtual void DeleteQueue(uint64_t queue_id, Done<void> done) = 0;
+
+  // Messages. Sent messages become receivable once durable, in seq order.
+  virtual void Send(uint64_t queue_id, std::vector<StoredMessage> messages,
+                    Done<std::vector<uint64_t>> done) = 0;
+  // Claims up to max_messages visible messages, oldest first, making each
+  // invisible until now + visibility. May read from disk: call it off I/O threads.
+  virtual void Receive(uint64_t queue_id, const ReceiveOptions& options,
+                       Done<std::vector<Delivery>> done) = 0;
+  // Deletes the message if the receipt is current; a stale or gone receipt
+  // deletes nothing. Completes with the state the receipt was found in.
+  virtual void DeleteMessage(uint64_t queue_id, uint64_t seq, uint32_t receive_count,
+                             Done<HandleState> done) = 0;
+  // Sets the message's visibility deadline. Errors: "MessageNotInflight" when
+  // the message is visible; HandleState kStale/kGone as "ReceiptHandleStale".
+  virtual void ChangeVisibility(uint64_t queue_id, uint64_t seq, uint32_t receive_count,
+                                int64_t visible_at_ms, int64_t now_ms, Done<void> done) = 0;
+  virtual void Purge(uint64_t queue_id, Done<void> done) = 0;
+
+  virtual Result<QueueCounts> Counts(uint64_t queue_id, int64_t now_ms) = 0;
+  // The earliest time after now at which a message becomes visible, if any.
+  virtual std::optional<int64_t> NextVisibleAt(uint64_t queue_id, int64_t now_ms) = 0;
+  // Drops messages older than retention; returns how many were dropped.
+  virtual int64_t ExpireMessages(uint64_t queue_id, int64_t now_ms, int64_t retention_ms) = 0;
+
+  // Called after a commit made messages available in a queue.
+  virtual void SetAvailabilityListener(AvailabilityListener listener) = 0;
+
+  // A random secret created with the store and kept with it (for MACs).
+  virtual const std::string& Secret() const = 0;
+};
+
+// The embedded implementation: indexes in memory, records in a KvStore.
+// Recovers all state from the KvStore on open.
+Result<std::unique_ptr<QueueStore>> OpenEmbeddedQueueStore(KvStore* kv, int64_t now_ms);
+
+}  // namespace sluice::storage

@@ -1,0 +1,153 @@
+// RocksDB KvStore: the embedded default. One column family per Space; all
+// pending batches are merged into one WriteBatch and written with sync=true
+// (group commit) unless durability is relaxed.
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include "storage/group_committer.h"
+#include "storage/kv_store.h"
+
+namespace sluice::storage {
+namespace {
+
+constexpr const char* kFamilyNames[kSpaceCount] = {"meta", "q_msg", "q_state"};
+
+Error FromRocks(const rocksdb::Status& s, const char* what) {
+  return Error{"InternalFailure", std::string(what) + ": " + s.ToString(), 500, false};
+}
+
+class RocksKvStore final : public KvStore {
+ public:
+  RocksKvStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+               Durability durability)
+      : db_(db),
+        handles_(std::move(handles)),
+        durability_(durability),
+        committer_([this](const std::vector<const Batch*>& b) { return Write(b); }) {}
+
+  ~RocksKvStore() override {
+    Close();
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    delete db_;
+  }
+
+  void Commit(Batch batch, Done done) override { committer_.Submit(std::move(batch), std::move(done)); }
+
+  Result<std::optional<std::string>> Get(Space space, std::string_view key) override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Handle(space),
+                                 rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "read failed");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status Scan(Space space, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, Handle(space)));
+    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key();
+      if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+      rocksdb::Slice v = it->value();
+      if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "scan failed");
+    return {};
+  }
+
+  void Close() override {
+    committer_.Stop();
+    if (!closed_) {
+      closed_ = true;
+      db_->FlushWAL(true).PermitUncheckedError();
+    }
+  }
+
+  void InjectWriteFailure(std::optional<Error> error) override {
+    committer_.InjectFailure(std::move(error));
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* Handle(Space s) { return handles_[static_cast<int>(s)]; }
+
+  Status Write(const std::vector<const Batch*>& batches) {
+    rocksdb::WriteBatch wb;
+    for (const Batch* b : batches) {
+      for (const Mutation& m : *b) {
+        rocksdb::Status s;
+        switch (m.op) {
+          case Mutation::Op::kPut:
+            s = wb.Put(Handle(m.space), m.key, m.value);
+            break;
+          case Mutation::Op::kDelete:
+            s = wb.Delete(Handle(m.space), m.key);
+            break;
+          case Mutation::Op::kDeleteRange:
+            s = wb.DeleteRange(Handle(m.space), m.key, m.value);
+            break;
+        }
+        if (!s.ok()) return FromRocks(s, "batch failed");
+      }
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = durability_ == Durability::kDurable;
+    rocksdb::Status s = db_->Write(wo, &wb);
+    if (!s.ok()) return FromRocks(s, "write failed");
+    return {};
+  }
+
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  Durability durability_;
+  bool closed_ = false;
+  GroupCommitter committer_;  // last: its thread uses the members above
+};
+
+}  // namespace
+
+Result<std::unique_ptr<KvStore>> OpenRocksKvStore(const std::string& dir, Durability durability) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Error{"InvalidConfig", "cannot create data directory " + dir + ": " + ec.message(), 0,
+                 true};
+  }
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.IncreaseParallelism(2);
+  options.max_open_files = 256;
+  options.keep_log_file_num = 3;
+  options.recycle_log_file_num = 4;
+
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.write_buffer_size = 32 << 20;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf);
+  for (const char* name : kFamilyNames) families.emplace_back(name, cf);
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, dir, families, &handles, &db);
+  if (!s.ok()) {
+    return Error{"InvalidConfig", "cannot open the store in " + dir + ": " + s.ToString(), 0,
+                 true};
+  }
+  // handles[0] is the default family, unused.
+  db->DestroyColumnFamilyHandle(handles[0]);
+  handles.erase(handles.begin());
+  return std::unique_ptr<KvStore>(new RocksKvStore(db, std::move(handles), durability));
+}
+
+}  // namespace sluice::storage
