@@ -21,6 +21,8 @@ void GetQueueAttributes(Sqs& sqs, const CallContext& ctx, const Value& in, Done 
     wanted.insert(n);
   }
   int64_t now = sqs.clock->NowMillis();
+  // Expired messages leave the counts even if no receive has come by.
+  sqs.store->ExpireMessages(q->id, now, IntAttribute(q->attributes, "MessageRetentionPeriod") * 1000);
   auto counts = sqs.store->Counts(q->id, now);
   if (!counts.ok()) return done(std::move(counts).error());
   bool fifo = IsFifoName(q->name);
