@@ -32,7 +32,11 @@ class Validator {
           const Value* mv = v.is_map() ? v.Find(m.name) : nullptr;
           std::string mpath = path.empty() ? LowerFirst(m.name) : path + "." + LowerFirst(m.name);
           if (!mv || mv->is_null()) {
-            if (m.required) Missing(m, mpath);
+            // Query services answer an absent list with their own error
+            // (SQS: EmptyBatchRequest), so only scalars and structures are
+            // required here in that style.
+            bool list = svc_.shape(m.shape).type == ShapeType::kList;
+            if (m.required && !(list && style_ == ValidationStyle::kQuery)) Missing(m, mpath);
             continue;
           }
           Check(m.shape, *mv, mpath);

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/bytes.h"
 #include "common/crypto.h"
@@ -24,6 +25,8 @@ namespace {
 constexpr std::string_view kQueuePrefix = "queue/";
 constexpr std::string_view kSecretKey = "server-secret";
 constexpr std::string_view kNextQueueIdKey = "next-queue-id";
+constexpr std::string_view kDedupPrefix = "dedup/";
+constexpr std::string_view kRecordPrefix = "record/";
 
 std::string QueueKey(std::string_view account, std::string_view name) {
   std::string k(kQueuePrefix);
@@ -97,6 +100,9 @@ std::string EncodeMessage(const StoredMessage& m) {
   bytes::PutString(out, m.system_attributes);
   bytes::PutI64(out, m.sent_ms);
   bytes::PutI64(out, m.visible_at_ms);
+  bytes::PutString(out, m.group_id);
+  bytes::PutString(out, m.dedup_id);
+  bytes::PutString(out, m.dead_letter_source_arn);
   return out;
 }
 
@@ -108,7 +114,24 @@ bool DecodeMessage(std::string_view in, StoredMessage& m) {
   r.String(m.system_attributes);
   r.I64(m.sent_ms);
   r.I64(m.visible_at_ms);
+  r.String(m.group_id);
+  r.String(m.dedup_id);
+  r.String(m.dead_letter_source_arn);
   return r.done();
+}
+
+std::string DedupPrefix(uint64_t queue_id) {
+  std::string k(kDedupPrefix);
+  bytes::PutU64(k, queue_id);
+  return k;
+}
+
+std::string EncodeDedup(int64_t expires_ms, const std::string& message_id, uint64_t seq) {
+  std::string out;
+  bytes::PutI64(out, expires_ms);
+  bytes::PutString(out, message_id);
+  bytes::PutU64(out, seq);
+  return out;
 }
 
 struct MessageState {
@@ -116,6 +139,7 @@ struct MessageState {
   int64_t visible_at_ms = 0;
   int64_t first_receive_ms = 0;
   uint32_t receive_count = 0;
+  uint32_t group = 0;  // interned group id; 0 when the message has none
   bool ready = false;  // in Queue::ready, else in Queue::waiting
 };
 
@@ -135,17 +159,84 @@ bool DecodeState(std::string_view in, MessageState& s) {
   return r.done();
 }
 
+struct GroupCounts {
+  int64_t total = 0;     // messages of the group in the queue
+  int64_t in_flight = 0;
+};
+
+struct DedupEntry {
+  int64_t expires_ms = 0;
+  std::string message_id;
+  uint64_t seq = 0;
+};
+
 struct Queue {
-  explicit Queue(QueueMeta m) : meta(std::move(m)) {}
+  explicit Queue(QueueMeta m) : meta(std::move(m)) { group_names.emplace_back(); }
   std::mutex mu;
-  QueueMeta meta;            // GUARDED_BY(catalogue_mu_) for attribute changes
+  QueueMeta meta;            // replaced under the catalogue mutex
   bool deleted = false;      // GUARDED_BY(mu)
   uint64_t next_seq = 1;     // GUARDED_BY(mu)
+  uint64_t reserved_seq = 1; // GUARDED_BY(mu): seqs handed to pending sends
   std::map<uint64_t, MessageState> messages;       // GUARDED_BY(mu)
   std::set<uint64_t> ready;                        // GUARDED_BY(mu): visible, by seq
   std::set<std::pair<int64_t, uint64_t>> waiting;  // GUARDED_BY(mu): (visible_at, seq)
   int64_t in_flight = 0;     // GUARDED_BY(mu): waiting entries with receive_count > 0
-  uint64_t reserved_seq = 1; // GUARDED_BY(mu): seqs handed to pending sends
+  // Message groups (FIFO groups, fair-queue tenants), interned per queue.
+  std::unordered_map<std::string, uint32_t> group_ids;  // GUARDED_BY(mu)
+  std::vector<std::string> group_names;                 // GUARDED_BY(mu); [0] = none
+  std::vector<uint32_t> free_groups;                    // GUARDED_BY(mu)
+  std::unordered_map<uint32_t, GroupCounts> groups;     // GUARDED_BY(mu)
+  int64_t grouped_in_flight = 0;                        // GUARDED_BY(mu)
+  // FIFO deduplication window.
+  std::unordered_map<std::string, DedupEntry> dedup;    // GUARDED_BY(mu)
+  std::multimap<int64_t, std::string> dedup_expiry;     // GUARDED_BY(mu)
+
+  uint32_t InternGroup(const std::string& name) {
+    if (name.empty()) return 0;
+    auto it = group_ids.find(name);
+    if (it != group_ids.end()) return it->second;
+    uint32_t id;
+    if (!free_groups.empty()) {
+      id = free_groups.back();
+      free_groups.pop_back();
+      group_names[id] = name;
+    } else {
+      id = static_cast<uint32_t>(group_names.size());
+      group_names.push_back(name);
+    }
+    group_ids.emplace(name, id);
+    return id;
+  }
+
+  void AddMessage(uint64_t seq, MessageState s, int64_t now) {
+    auto [it, inserted] = messages.emplace(seq, s);
+    if (!inserted) return;
+    if (s.group) groups[s.group].total++;
+    Place(seq, it->second, now);
+  }
+
+  void RemoveMessage(std::map<uint64_t, MessageState>::iterator it) {
+    Unplace(it->first, it->second);
+    uint32_t g = it->second.group;
+    messages.erase(it);
+    if (g) {
+      auto git = groups.find(g);
+      if (git != groups.end() && --git->second.total <= 0) {
+        groups.erase(git);
+        group_ids.erase(group_names[g]);
+        group_names[g].clear();
+        free_groups.push_back(g);
+      }
+    }
+  }
+
+  void AdjustInFlight(const MessageState& s, int delta) {
+    in_flight += delta;
+    if (s.group) {
+      groups[s.group].in_flight += delta;
+      grouped_in_flight += delta;
+    }
+  }
 
   // Moves messages whose deadline has passed into the ready set.
   void Promote(int64_t now) {
@@ -154,7 +245,7 @@ struct Queue {
       waiting.erase(waiting.begin());
       auto it = messages.find(seq);
       if (it == messages.end()) continue;
-      if (it->second.receive_count > 0) --in_flight;
+      if (it->second.receive_count > 0) AdjustInFlight(it->second, -1);
       it->second.ready = true;
       ready.insert(seq);
     }
@@ -167,7 +258,7 @@ struct Queue {
     } else {
       s.ready = false;
       waiting.emplace(s.visible_at_ms, seq);
-      if (s.receive_count > 0) ++in_flight;
+      if (s.receive_count > 0) AdjustInFlight(s, +1);
     }
   }
 
@@ -176,8 +267,18 @@ struct Queue {
       ready.erase(seq);
     } else {
       waiting.erase({s.visible_at_ms, seq});
-      if (s.receive_count > 0) --in_flight;
+      if (s.receive_count > 0) AdjustInFlight(s, -1);
     }
+  }
+
+  // Fair queues: a tenant holding more than an even share of the in-flight
+  // messages of all tenants is noisy; quieter tenants are served first.
+  bool Noisy(uint32_t g) const {
+    if (g == 0 || groups.size() < 2) return false;
+    auto it = groups.find(g);
+    if (it == groups.end()) return false;
+    int64_t share = grouped_in_flight / static_cast<int64_t>(groups.size());
+    return it->second.in_flight > share;
   }
 };
 
@@ -186,7 +287,6 @@ class EmbeddedQueueStore final : public QueueStore {
   explicit EmbeddedQueueStore(KvStore* kv) : kv_(kv) {}
 
   Status Open(int64_t now_ms) {
-    // Secret and id counter.
     auto secret = kv_->Get(Space::kMeta, kSecretKey);
     if (!secret.ok()) return secret.error();
     if (secret->has_value()) {
@@ -203,17 +303,22 @@ class EmbeddedQueueStore final : public QueueStore {
       uint64_t v = 1;
       if (r.U64(v)) next_queue_id_ = v;
     }
-    // Queues.
+    Status st = kv_->Scan(Space::kMeta, kRecordPrefix, [&](std::string_view k, std::string_view v) {
+      records_[std::string(k.substr(kRecordPrefix.size()))] = std::string(v);
+      return true;
+    });
+    if (!st.ok()) return st;
     std::vector<QueueMeta> metas;
-    Status st = kv_->Scan(Space::kMeta, kQueuePrefix, [&](std::string_view, std::string_view v) {
+    st = kv_->Scan(Space::kMeta, kQueuePrefix, [&](std::string_view, std::string_view v) {
       QueueMeta m;
       if (DecodeMeta(v, m)) metas.push_back(std::move(m));
       return true;
     });
     if (!st.ok()) return st;
+    Batch cleanup;
     for (auto& m : metas) {
       auto q = std::make_shared<Queue>(m);
-      // Messages, then their delivery state.
+      std::map<uint64_t, MessageState> loaded;
       Status ms = kv_->Scan(Space::kMessages, QueuePrefix(m.id), [&](std::string_view k, std::string_view v) {
         bytes::Reader r(k);
         uint64_t qid = 0, seq = 0;
@@ -222,7 +327,8 @@ class EmbeddedQueueStore final : public QueueStore {
         MessageState s;
         s.sent_ms = msg.sent_ms;
         s.visible_at_ms = msg.visible_at_ms;
-        q->messages.emplace(seq, s);
+        s.group = q->InternGroup(msg.group_id);
+        loaded.emplace(seq, s);
         q->next_seq = std::max(q->next_seq, seq + 1);
         return true;
       });
@@ -231,18 +337,36 @@ class EmbeddedQueueStore final : public QueueStore {
         bytes::Reader r(k);
         uint64_t qid = 0, seq = 0;
         if (!r.U64(qid) || !r.U64(seq)) return true;
-        auto it = q->messages.find(seq);
-        if (it == q->messages.end()) return true;
+        auto it = loaded.find(seq);
+        if (it == loaded.end()) return true;
         MessageState s = it->second;
         if (DecodeState(v, s)) it->second = s;
         return true;
       });
       if (!ms.ok()) return ms;
-      for (auto& [seq, s] : q->messages) q->Place(seq, s, now_ms);
+      for (auto& [seq, s] : loaded) q->AddMessage(seq, s, now_ms);
+      ms = kv_->Scan(Space::kMeta, DedupPrefix(m.id), [&](std::string_view k, std::string_view v) {
+        bytes::Reader r(v);
+        DedupEntry e;
+        if (!r.I64(e.expires_ms) || !r.String(e.message_id) || !r.U64(e.seq)) return true;
+        std::string key(k.substr(DedupPrefix(m.id).size()));
+        if (e.expires_ms <= now_ms) {
+          cleanup.push_back({Mutation::Op::kDelete, Space::kMeta, std::string(k), {}});
+          return true;
+        }
+        q->dedup_expiry.emplace(e.expires_ms, key);
+        q->dedup.emplace(std::move(key), std::move(e));
+        return true;
+      });
+      if (!ms.ok()) return ms;
       q->reserved_seq = q->next_seq;
       next_queue_id_ = std::max(next_queue_id_, m.id + 1);
       by_id_[m.id] = q;
       by_name_[QueueKey(m.account_id, m.name)] = q;
+    }
+    if (!cleanup.empty()) {
+      st = CommitSync(std::move(cleanup));
+      if (!st.ok()) return st;
     }
     return {};
   }
@@ -309,7 +433,7 @@ class EmbeddedQueueStore final : public QueueStore {
     {
       std::lock_guard<std::mutex> lock(catalogue_mu_);
       auto it = by_id_.find(queue_id);
-      if (it == by_id_.end()) return done(Error{"QueueDoesNotExist", "The specified queue does not exist."});
+      if (it == by_id_.end()) return done(NoQueue());
       q = it->second;
       by_id_.erase(it);
       by_name_.erase(QueueKey(q->meta.account_id, q->meta.name));
@@ -320,48 +444,85 @@ class EmbeddedQueueStore final : public QueueStore {
     }
     Batch batch;
     batch.push_back({Mutation::Op::kDelete, Space::kMeta, QueueKey(q->meta.account_id, q->meta.name), {}});
-    AppendRangeDelete(batch, queue_id);
+    std::string from = QueuePrefix(queue_id), to = QueuePrefix(queue_id + 1);
+    batch.push_back({Mutation::Op::kDeleteRange, Space::kMessages, from, to});
+    batch.push_back({Mutation::Op::kDeleteRange, Space::kMessageState, from, to});
+    batch.push_back({Mutation::Op::kDeleteRange, Space::kMeta, DedupPrefix(queue_id), DedupPrefix(queue_id + 1)});
     kv_->Commit(std::move(batch), [done = std::move(done)](Status st) { done(std::move(st)); });
   }
 
-  void Send(uint64_t queue_id, std::vector<StoredMessage> messages,
-            Done<std::vector<uint64_t>> done) override {
+  void SendMessages(uint64_t queue_id, std::vector<StoredMessage> messages,
+                    const SendOptions& options, Done<std::vector<SendOutcome>> done) override {
     auto q = Get(queue_id);
     if (!q) return done(NoQueue());
-    std::vector<uint64_t> seqs;
+    std::vector<SendOutcome> outcomes(messages.size());
+    std::vector<size_t> stored;  // indexes of messages written
+    std::vector<std::string> new_dedup_keys;
     Batch batch;
     batch.reserve(messages.size());
     {
       std::lock_guard<std::mutex> lock(q->mu);
-      for (auto& m : messages) {
-        uint64_t seq = q->reserved_seq++;
-        seqs.push_back(seq);
-        batch.push_back({Mutation::Op::kPut, Space::kMessages, MessageKey(queue_id, seq), EncodeMessage(m)});
+      if (options.fifo) ExpireDedupLocked(*q, options.now_ms, batch);
+      for (size_t i = 0; i < messages.size(); ++i) {
+        auto& m = messages[i];
+        if (options.fifo) {
+          std::string key = options.dedup_per_group ? m.group_id + '\x1f' + m.dedup_id : m.dedup_id;
+          auto d = q->dedup.find(key);
+          if (d != q->dedup.end()) {
+            outcomes[i] = SendOutcome{d->second.seq, d->second.message_id, true};
+            continue;
+          }
+          uint64_t seq = q->reserved_seq++;
+          DedupEntry e{options.now_ms + options.dedup_window_ms, m.message_id, seq};
+          batch.push_back({Mutation::Op::kPut, Space::kMeta, DedupPrefix(queue_id) + key,
+                           EncodeDedup(e.expires_ms, e.message_id, e.seq)});
+          q->dedup_expiry.emplace(e.expires_ms, key);
+          q->dedup.emplace(key, std::move(e));
+          new_dedup_keys.push_back(key);
+          outcomes[i] = SendOutcome{seq, m.message_id, false};
+        } else {
+          outcomes[i] = SendOutcome{q->reserved_seq++, m.message_id, false};
+        }
+        stored.push_back(i);
+        batch.push_back({Mutation::Op::kPut, Space::kMessages, MessageKey(queue_id, outcomes[i].seq),
+                         EncodeMessage(m)});
       }
     }
-    std::vector<std::pair<int64_t, int64_t>> times;  // (sent, visible_at)
-    times.reserve(messages.size());
-    for (auto& m : messages) times.emplace_back(m.sent_ms, m.visible_at_ms);
-    kv_->Commit(std::move(batch), [this, q, seqs, times = std::move(times),
+    struct Pending {
+      uint64_t seq;
+      MessageState state;
+      std::string group;
+    };
+    std::vector<Pending> pending;
+    for (size_t i : stored) {
+      MessageState s;
+      s.sent_ms = messages[i].sent_ms;
+      s.visible_at_ms = messages[i].visible_at_ms;
+      pending.push_back({outcomes[i].seq, s, std::move(messages[i].group_id)});
+    }
+    if (batch.empty()) return done(std::move(outcomes));
+    kv_->Commit(std::move(batch), [this, q, pending = std::move(pending), outcomes = std::move(outcomes),
+                                   new_dedup_keys = std::move(new_dedup_keys),
                                    done = std::move(done)](Status st) mutable {
-      if (!st.ok()) return done(std::move(st).error());
       bool available = false;
       {
         std::lock_guard<std::mutex> lock(q->mu);
-        if (!q->deleted) {
-          for (size_t i = 0; i < seqs.size(); ++i) {
-            MessageState s;
-            s.sent_ms = times[i].first;
-            s.visible_at_ms = times[i].second;
-            auto [it, inserted] = q->messages.emplace(seqs[i], s);
+        if (!st.ok()) {
+          // The writes did not happen: forget their dedup entries too.
+          for (const auto& k : new_dedup_keys) q->dedup.erase(k);
+        } else if (!q->deleted) {
+          for (auto& p : pending) {
+            p.state.group = q->InternGroup(p.group);
             // Sends may commit out of seq order; visibility uses the send time.
-            q->Place(seqs[i], it->second, times[i].first);
-            q->next_seq = std::max(q->next_seq, seqs[i] + 1);
-            available = available || it->second.ready;
+            q->AddMessage(p.seq, p.state, p.state.sent_ms);
+            q->next_seq = std::max(q->next_seq, p.seq + 1);
+            auto it = q->messages.find(p.seq);
+            available = available || (it != q->messages.end() && it->second.ready);
           }
         }
       }
-      done(std::move(seqs));
+      if (!st.ok()) return done(std::move(st).error());
+      done(std::move(outcomes));
       if (available) Notify(q->meta.id);
     });
   }
@@ -370,7 +531,13 @@ class EmbeddedQueueStore final : public QueueStore {
                Done<std::vector<Delivery>> done) override {
     auto q = Get(queue_id);
     if (!q) return done(NoQueue());
+    std::shared_ptr<Queue> dlq;
+    if (options.max_receive_count > 0 && options.dead_letter_queue_id != 0 &&
+        options.dead_letter_queue_id != queue_id) {
+      dlq = Get(options.dead_letter_queue_id);
+    }
     std::vector<Delivery> out;
+    std::vector<uint64_t> to_move;
     Batch batch;
     {
       std::lock_guard<std::mutex> lock(q->mu);
@@ -379,23 +546,57 @@ class EmbeddedQueueStore final : public QueueStore {
       if (q->in_flight >= options.max_in_flight && !q->ready.empty()) {
         return done(Error{"OverLimit", "Too many messages in flight."});
       }
-      while (static_cast<int>(out.size()) < options.max_messages && !q->ready.empty()) {
-        uint64_t seq = *q->ready.begin();
-        MessageState& s = q->messages[seq];
+      std::unordered_set<uint32_t> taken_groups;
+      auto take = [&](uint64_t seq) {
+        auto it = q->messages.find(seq);
+        MessageState& s = it->second;
+        if (dlq && static_cast<int>(s.receive_count) >= options.max_receive_count) {
+          to_move.push_back(seq);
+          batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(queue_id, seq), {}});
+          batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(queue_id, seq), {}});
+          q->RemoveMessage(it);
+          return;
+        }
         q->Unplace(seq, s);
         s.receive_count++;
         if (s.first_receive_ms == 0) s.first_receive_ms = options.now_ms;
         s.visible_at_ms = options.now_ms + options.visibility_ms;
-        // Visibility 0 makes the message available again at once.
         s.ready = false;
         q->waiting.emplace(s.visible_at_ms, seq);
-        ++q->in_flight;
+        q->AdjustInFlight(s, +1);
+        if (s.group) taken_groups.insert(s.group);
         batch.push_back({Mutation::Op::kPut, Space::kMessageState, MessageKey(queue_id, seq), EncodeState(s)});
         Delivery d;
         d.seq = seq;
         d.receive_count = s.receive_count;
         d.first_receive_ms = s.first_receive_ms;
         out.push_back(std::move(d));
+      };
+      auto full = [&] { return static_cast<int>(out.size()) >= options.max_messages; };
+      if (options.fifo) {
+        // In order; a group with a message in flight is held back, except
+        // for messages taken by this very receive.
+        for (auto it = q->ready.begin(); it != q->ready.end() && !full();) {
+          uint64_t seq = *it++;
+          const MessageState& s = q->messages[seq];
+          if (s.group && !taken_groups.count(s.group)) {
+            auto g = q->groups.find(s.group);
+            if (g != q->groups.end() && g->second.in_flight > 0) continue;
+          }
+          take(seq);
+        }
+      } else if (options.fair && q->groups.size() > 1) {
+        // First quiet tenants (and messages without one), then the rest. The
+        // first pass looks at a bounded window so a receive stays cheap.
+        constexpr int kScanLimit = 10'000;
+        int scanned = 0;
+        for (auto it = q->ready.begin(); it != q->ready.end() && !full() && scanned < kScanLimit; ++scanned) {
+          uint64_t seq = *it++;
+          if (!q->Noisy(q->messages[seq].group)) take(seq);
+        }
+        while (!full() && !q->ready.empty()) take(*q->ready.begin());
+      } else {
+        while (!full() && !q->ready.empty()) take(*q->ready.begin());
       }
     }
     // Bodies come from the store, outside the queue lock.
@@ -408,10 +609,94 @@ class EmbeddedQueueStore final : public QueueStore {
       }
       ++it;
     }
+    std::vector<std::pair<uint64_t, StoredMessage>> moved;
+    if (!to_move.empty()) {
+      for (uint64_t seq : to_move) {
+        auto rec = kv_->Get(Space::kMessages, MessageKey(queue_id, seq));
+        StoredMessage m;
+        if (!rec.ok() || !rec->has_value() || !DecodeMessage(**rec, m)) continue;
+        m.dead_letter_source_arn = options.source_arn;
+        m.visible_at_ms = options.now_ms;
+        moved.emplace_back(0, std::move(m));
+      }
+      std::lock_guard<std::mutex> lock(dlq->mu);
+      for (auto& [seq, m] : moved) {
+        seq = dlq->reserved_seq++;
+        batch.push_back({Mutation::Op::kPut, Space::kMessages, MessageKey(dlq->meta.id, seq), EncodeMessage(m)});
+      }
+    }
     if (batch.empty()) return done(std::move(out));
-    kv_->Commit(std::move(batch), [out = std::move(out), done = std::move(done)](Status st) mutable {
+    kv_->Commit(std::move(batch), [this, dlq, moved = std::move(moved), out = std::move(out),
+                                   done = std::move(done)](Status st) mutable {
       if (!st.ok()) return done(std::move(st).error());
+      if (!moved.empty()) InsertMoved(dlq, moved);
       done(std::move(out));
+    });
+  }
+
+  void MoveMessages(uint64_t from_queue_id, int max, int64_t now_ms, DestinationFn destination,
+                    Done<int64_t> done) override {
+    auto q = Get(from_queue_id);
+    if (!q) return done(NoQueue());
+    std::vector<std::pair<uint64_t, uint32_t>> candidates;  // (seq, receive count)
+    {
+      std::lock_guard<std::mutex> lock(q->mu);
+      q->Promote(now_ms);
+      for (auto it = q->ready.begin(); it != q->ready.end() && static_cast<int>(candidates.size()) < max; ++it) {
+        candidates.emplace_back(*it, q->messages[*it].receive_count);
+      }
+    }
+    // Destinations, from the records.
+    std::map<uint64_t, std::vector<std::pair<uint64_t, StoredMessage>>> by_dest;
+    std::vector<std::pair<uint64_t, uint32_t>> chosen;
+    for (auto [seq, rc] : candidates) {
+      auto rec = kv_->Get(Space::kMessages, MessageKey(from_queue_id, seq));
+      if (!rec.ok()) return done(rec.error());
+      StoredMessage m;
+      if (!rec->has_value() || !DecodeMessage(**rec, m)) continue;
+      auto dest = destination(m);
+      if (!dest || *dest == from_queue_id || !Get(*dest)) continue;
+      m.dead_letter_source_arn.clear();
+      m.sent_ms = now_ms;
+      m.visible_at_ms = now_ms;
+      by_dest[*dest].emplace_back(seq, std::move(m));
+      chosen.emplace_back(seq, rc);
+    }
+    Batch batch;
+    std::set<uint64_t> removed;
+    {
+      std::lock_guard<std::mutex> lock(q->mu);
+      for (auto [seq, rc] : chosen) {
+        auto it = q->messages.find(seq);
+        // Skip what a consumer claimed or deleted meanwhile.
+        if (it == q->messages.end() || !it->second.ready || it->second.receive_count != rc) continue;
+        q->RemoveMessage(it);
+        removed.insert(seq);
+        batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(from_queue_id, seq), {}});
+        batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(from_queue_id, seq), {}});
+      }
+    }
+    std::vector<std::pair<std::shared_ptr<Queue>, std::vector<std::pair<uint64_t, StoredMessage>>>> inserts;
+    for (auto& [dest_id, list] : by_dest) {
+      auto dq = Get(dest_id);
+      if (!dq) continue;
+      std::vector<std::pair<uint64_t, StoredMessage>> entries;
+      std::lock_guard<std::mutex> lock(dq->mu);
+      for (auto& [src_seq, m] : list) {
+        if (!removed.count(src_seq)) continue;
+        uint64_t seq = dq->reserved_seq++;
+        batch.push_back({Mutation::Op::kPut, Space::kMessages, MessageKey(dest_id, seq), EncodeMessage(m)});
+        entries.emplace_back(seq, std::move(m));
+      }
+      inserts.emplace_back(dq, std::move(entries));
+    }
+    int64_t count = static_cast<int64_t>(removed.size());
+    if (batch.empty()) return done(int64_t{0});
+    kv_->Commit(std::move(batch), [this, inserts = std::move(inserts), count,
+                                   done = std::move(done)](Status st) mutable {
+      if (!st.ok()) return done(std::move(st).error());
+      for (auto& [dq, entries] : inserts) InsertMoved(dq, entries);
+      done(count);
     });
   }
 
@@ -421,6 +706,7 @@ class EmbeddedQueueStore final : public QueueStore {
     if (!q) return done(NoQueue());
     Batch batch;
     HandleState state;
+    bool grouped = false;
     {
       std::lock_guard<std::mutex> lock(q->mu);
       auto it = q->messages.find(seq);
@@ -430,16 +716,18 @@ class EmbeddedQueueStore final : public QueueStore {
         state = HandleState::kStale;
       } else {
         state = HandleState::kCurrent;
-        q->Unplace(seq, it->second);
-        q->messages.erase(it);
+        grouped = it->second.group != 0;
+        q->RemoveMessage(it);
         batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(queue_id, seq), {}});
         batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(queue_id, seq), {}});
       }
     }
     if (batch.empty()) return done(state);
-    kv_->Commit(std::move(batch), [state, done = std::move(done)](Status st) {
+    kv_->Commit(std::move(batch), [this, queue_id, state, grouped, done = std::move(done)](Status st) {
       if (!st.ok()) return done(std::move(st).error());
       done(state);
+      // The message's group may hold back others (FIFO): they may be due now.
+      if (grouped) Notify(queue_id);
     });
   }
 
@@ -465,8 +753,9 @@ class EmbeddedQueueStore final : public QueueStore {
       batch.push_back({Mutation::Op::kPut, Space::kMessageState, MessageKey(queue_id, seq), EncodeState(s)});
     }
     kv_->Commit(std::move(batch), [this, queue_id, available, done = std::move(done)](Status st) {
+      bool ok = st.ok();
       done(std::move(st));
-      if (st.ok() && available) Notify(queue_id);
+      if (ok && available) Notify(queue_id);
     });
   }
 
@@ -476,10 +765,7 @@ class EmbeddedQueueStore final : public QueueStore {
     Batch batch;
     {
       std::lock_guard<std::mutex> lock(q->mu);
-      q->messages.clear();
-      q->ready.clear();
-      q->waiting.clear();
-      q->in_flight = 0;
+      while (!q->messages.empty()) q->RemoveMessage(q->messages.begin());
       // Sends not yet committed keep their higher seqs and survive the purge,
       // as messages sent after the purge started.
       std::string from = MessageKey(queue_id, 0);
@@ -531,6 +817,38 @@ class EmbeddedQueueStore final : public QueueStore {
 
   const std::string& Secret() const override { return secret_; }
 
+  void PutRecord(std::string key, std::string value, Done<void> done) override {
+    Batch batch;
+    std::string full = std::string(kRecordPrefix) + key;
+    if (value.empty()) {
+      batch.push_back({Mutation::Op::kDelete, Space::kMeta, full, {}});
+    } else {
+      batch.push_back({Mutation::Op::kPut, Space::kMeta, full, value});
+    }
+    kv_->Commit(std::move(batch), [this, key = std::move(key), value = std::move(value),
+                                   done = std::move(done)](Status st) {
+      if (st.ok()) {
+        std::lock_guard<std::mutex> lock(catalogue_mu_);
+        if (value.empty()) {
+          records_.erase(key);
+        } else {
+          records_[key] = value;
+        }
+      }
+      done(std::move(st));
+    });
+  }
+
+  std::vector<std::pair<std::string, std::string>> Records(std::string_view prefix) const override {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::lock_guard<std::mutex> lock(catalogue_mu_);
+    for (auto it = records_.lower_bound(std::string(prefix));
+         it != records_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      out.emplace_back(it->first, it->second);
+    }
+    return out;
+  }
+
  private:
   static Error NoQueue() { return Error{"QueueDoesNotExist", "The specified queue does not exist."}; }
 
@@ -549,24 +867,46 @@ class EmbeddedQueueStore final : public QueueStore {
     if (l) l(queue_id);
   }
 
+  // Adds committed moved messages to their queue's index.
+  void InsertMoved(const std::shared_ptr<Queue>& q,
+                   std::vector<std::pair<uint64_t, StoredMessage>>& entries) {
+    {
+      std::lock_guard<std::mutex> lock(q->mu);
+      if (q->deleted) return;
+      for (auto& [seq, m] : entries) {
+        MessageState s;
+        s.sent_ms = m.sent_ms;
+        s.visible_at_ms = m.visible_at_ms;
+        s.group = q->InternGroup(m.group_id);
+        q->AddMessage(seq, s, m.visible_at_ms);
+        q->next_seq = std::max(q->next_seq, seq + 1);
+      }
+    }
+    Notify(q->meta.id);
+  }
+
   // Messages are in seq order, which is send order: expired ones are a prefix
   // (up to sends that committed out of order, caught on a later pass).
   static void DropExpiredLocked(Queue& q, int64_t now, int64_t retention_ms, Batch& batch) {
     while (!q.messages.empty()) {
       auto it = q.messages.begin();
       if (it->second.sent_ms + retention_ms > now) break;
-      q.Unplace(it->first, it->second);
       batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(q.meta.id, it->first), {}});
       batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(q.meta.id, it->first), {}});
-      q.messages.erase(it);
+      q.RemoveMessage(it);
     }
   }
 
-  static void AppendRangeDelete(Batch& batch, uint64_t queue_id) {
-    std::string from = QueuePrefix(queue_id);
-    std::string to = QueuePrefix(queue_id + 1);
-    batch.push_back({Mutation::Op::kDeleteRange, Space::kMessages, from, to});
-    batch.push_back({Mutation::Op::kDeleteRange, Space::kMessageState, from, to});
+  static void ExpireDedupLocked(Queue& q, int64_t now, Batch& batch) {
+    while (!q.dedup_expiry.empty() && q.dedup_expiry.begin()->first <= now) {
+      const std::string& key = q.dedup_expiry.begin()->second;
+      auto it = q.dedup.find(key);
+      if (it != q.dedup.end() && it->second.expires_ms <= now) {
+        batch.push_back({Mutation::Op::kDelete, Space::kMeta, DedupPrefix(q.meta.id) + key, {}});
+        q.dedup.erase(it);
+      }
+      q.dedup_expiry.erase(q.dedup_expiry.begin());
+    }
   }
 
   Status CommitSync(Batch batch) {
@@ -582,6 +922,7 @@ class EmbeddedQueueStore final : public QueueStore {
   uint64_t next_queue_id_ = 1;  // GUARDED_BY(catalogue_mu_)
   std::map<uint64_t, std::shared_ptr<Queue>> by_id_;        // GUARDED_BY(catalogue_mu_)
   std::map<std::string, std::shared_ptr<Queue>> by_name_;   // GUARDED_BY(catalogue_mu_)
+  std::map<std::string, std::string> records_;              // GUARDED_BY(catalogue_mu_)
   std::mutex listener_mu_;
   AvailabilityListener listener_;  // GUARDED_BY(listener_mu_)
 };

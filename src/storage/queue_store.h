@@ -42,6 +42,22 @@ struct StoredMessage {
   std::string system_attributes;  // opaque to the store
   int64_t sent_ms = 0;
   int64_t visible_at_ms = 0;      // sent_ms plus any delay
+  std::string group_id;           // FIFO message group, or fair-queue tenant; empty when none
+  std::string dedup_id;           // FIFO deduplication id; empty on standard queues
+  std::string dead_letter_source_arn;  // the queue it came from, once moved to a dead-letter queue
+};
+
+struct SendOptions {
+  bool fifo = false;              // deduplicate by dedup_id within the window
+  bool dedup_per_group = false;   // DeduplicationScope=messageGroup
+  int64_t dedup_window_ms = 300'000;
+  int64_t now_ms = 0;
+};
+
+struct SendOutcome {
+  uint64_t seq = 0;
+  std::string message_id;  // the original's id when the send was a duplicate
+  bool duplicate = false;
 };
 
 struct Delivery {
@@ -63,6 +79,16 @@ struct ReceiveOptions {
   int64_t now_ms = 0;
   int64_t retention_ms = 345'600'000;  // messages older than this are dropped, not delivered
   int64_t max_in_flight = 120'000;     // OverLimit when reached
+  // FIFO: deliver each group's messages in order, none while one is in flight.
+  bool fifo = false;
+  // Standard queues with tenants (group ids): serve tenants holding no more
+  // than their share of in-flight messages before those holding more.
+  bool fair = true;
+  // Redrive: a message already received max_receive_count times moves to the
+  // dead-letter queue instead of being delivered (0 disables).
+  int max_receive_count = 0;
+  uint64_t dead_letter_queue_id = 0;
+  std::string source_arn;  // recorded on moved messages
 };
 
 enum class HandleState {
@@ -92,8 +118,27 @@ class QueueStore {
   virtual void DeleteQueue(uint64_t queue_id, Done<void> done) = 0;
 
   // Messages. Sent messages become receivable once durable, in seq order.
-  virtual void Send(uint64_t queue_id, std::vector<StoredMessage> messages,
-                    Done<std::vector<uint64_t>> done) = 0;
+  // On FIFO queues a message whose dedup key was seen within the window is
+  // not stored again; its outcome names the original.
+  virtual void SendMessages(uint64_t queue_id, std::vector<StoredMessage> messages,
+                            const SendOptions& options, Done<std::vector<SendOutcome>> done) = 0;
+  // Standard-queue send without options; completes with the new seqs.
+  void Send(uint64_t queue_id, std::vector<StoredMessage> messages,
+            Done<std::vector<uint64_t>> done) {
+    SendMessages(queue_id, std::move(messages), SendOptions{},
+                 [done = std::move(done)](Result<std::vector<SendOutcome>> r) {
+                   if (!r.ok()) return done(std::move(r).error());
+                   std::vector<uint64_t> seqs;
+                   for (const auto& o : *r) seqs.push_back(o.seq);
+                   done(std::move(seqs));
+                 });
+  }
+  // Moves up to `max` visible messages out of a queue, each to the queue
+  // `destination` names for it (nullopt leaves it in place). Moved messages
+  // are new sends in their destination. Completes with the number moved.
+  using DestinationFn = std::function<std::optional<uint64_t>(const StoredMessage&)>;
+  virtual void MoveMessages(uint64_t from_queue_id, int max, int64_t now_ms,
+                            DestinationFn destination, Done<int64_t> done) = 0;
   // Claims up to max_messages visible messages, oldest first, making each
   // invisible until now + visibility. May read from disk: call it off I/O threads.
   virtual void Receive(uint64_t queue_id, const ReceiveOptions& options,
@@ -119,6 +164,11 @@ class QueueStore {
 
   // A random secret created with the store and kept with it (for MACs).
   virtual const std::string& Secret() const = 0;
+
+  // Small durable records a service keeps beside its queues (message move
+  // tasks). Keys are opaque; an empty value deletes the record.
+  virtual void PutRecord(std::string key, std::string value, Done<void> done) = 0;
+  virtual std::vector<std::pair<std::string, std::string>> Records(std::string_view prefix) const = 0;
 };
 
 // The embedded implementation: indexes in memory, records in a KvStore.

@@ -99,6 +99,14 @@ Status ValidateAttributes(const AttributeMap& attrs, bool fifo, bool creating) {
       if (value.size() > 20480 || !strings::IsValidUtf8(value)) return InvalidValue(name);
     }
   }
+  auto scope = attrs.find("DeduplicationScope");
+  auto limit = attrs.find("FifoThroughputLimit");
+  if (limit != attrs.end() && limit->second == "perMessageGroupId" && scope != attrs.end() &&
+      scope->second == "queue") {
+    return Error{"InvalidAttributeValue",
+                 "Invalid value for the parameter FifoThroughputLimit. Reason: "
+                 "perMessageGroupId is available only when DeduplicationScope is messageGroup."};
+  }
   if (attrs.count("KmsMasterKeyId") && !attrs.at("KmsMasterKeyId").empty() &&
       attrs.count("SqsManagedSseEnabled") && attrs.at("SqsManagedSseEnabled") == "true") {
     return Error{"InvalidAttributeName",
@@ -112,6 +120,9 @@ std::string EffectiveAttribute(const AttributeMap& stored, std::string_view name
   auto it = stored.find(std::string(name));
   if (it != stored.end()) return it->second;
   if (const IntRange* r = FindInt(name)) return std::to_string(r->def);
+  if (name == "ContentBasedDeduplication") return "false";
+  if (name == "DeduplicationScope") return "queue";
+  if (name == "FifoThroughputLimit") return "perQueue";
   if (name == "SqsManagedSseEnabled") {
     // New queues get SSE-SQS unless a KMS key is configured.
     auto kms = stored.find("KmsMasterKeyId");

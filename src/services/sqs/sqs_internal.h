@@ -50,14 +50,31 @@ class LongPolls {
   std::atomic<bool> shutting_down_{false};
 };
 
-struct SqsService::State {
+// A message move task (StartMessageMoveTask), persisted as a store record.
+struct MoveTask {
+  std::string handle;
+  std::string source_arn;
+  std::string destination_arn;  // empty: each message back to its source
+  int64_t max_per_second = 0;   // 0: as fast as the server allows (AWS: 500)
+  std::string status;           // RUNNING, COMPLETED, CANCELLING, CANCELLED, FAILED
+  int64_t moved = 0;
+  int64_t to_move = 0;
+  std::string failure_reason;
+  int64_t started_ms = 0;
+};
+
+struct SqsService::State : std::enable_shared_from_this<SqsService::State> {
   storage::QueueStore* store;
   const Clock* clock;
   Executor* executor;
   SqsOptions options;
   LongPolls polls;
-  std::mutex purge_mu;
-  std::map<uint64_t, int64_t> last_purge_ms;  // GUARDED_BY(purge_mu)
+  std::mutex mu;
+  std::map<uint64_t, int64_t> last_purge_ms;                       // GUARDED_BY(mu)
+  std::map<std::string, int64_t> deleted_ms;                       // GUARDED_BY(mu): "account/name"
+  // FIFO ReceiveRequestAttemptId: (queue id, attempt id) -> (expiry, answer).
+  std::map<std::pair<uint64_t, std::string>, std::pair<int64_t, Value>> attempts;  // GUARDED_BY(mu)
+  std::map<std::string, MoveTask> move_tasks;                      // GUARDED_BY(mu): by handle
 
   State(storage::QueueStore* s, const Clock* c, Executor* e, SqsOptions o)
       : store(s), clock(c), executor(e), options(std::move(o)), polls(e) {}
@@ -78,6 +95,37 @@ std::optional<int64_t> OptionalInt(const Value& input, std::string_view name);
 std::map<std::string, std::string> StringMap(const Value& input, std::string_view name);
 std::vector<std::string> StringList(const Value& input, std::string_view name);
 
+// A validated message ready to store, with the digests to answer with.
+struct PreparedMessage {
+  storage::StoredMessage message;
+  std::string md5_body;
+  std::string md5_attributes;  // empty when there are no attributes
+  std::string md5_system;      // empty when there are no system attributes
+};
+// Validates one SendMessage input (or batch entry) for queue q.
+Result<PreparedMessage> PrepareMessage(const Sqs& sqs, const storage::QueueMeta& q, const Value& in);
+// The SendMessage result (or batch result entry, without Id).
+Value SentEntry(const PreparedMessage& p, const storage::SendOutcome& outcome, bool fifo);
+storage::SendOptions SendOptionsFor(const Sqs& sqs, const storage::QueueMeta& q);
+// AWS-style sequence number: a decimal string that grows with seq.
+std::string SequenceNumber(uint64_t seq);
+Error InvalidReceiptHandle(const std::string& handle);
+// Batch request checks shared by the three batch actions; returns the entries.
+Result<const Value::Items*> CheckBatch(const Value& in, std::string_view entries_member,
+                                       std::string_view entry_name);
+Value BatchError(const std::string& id, const Error& e);
+// Parses "arn:aws:sqs:region:account:name"; nullopt when malformed.
+std::optional<std::pair<std::string, std::string>> ParseQueueArn(std::string_view arn);
+std::optional<storage::QueueMeta> QueueByArn(const Sqs& sqs, std::string_view arn);
+// The queue's RedrivePolicy, when it has one: (dead-letter queue ARN, maxReceiveCount).
+std::optional<std::pair<std::string, int64_t>> RedrivePolicyOf(const storage::QueueMeta& q);
+// Validates RedrivePolicy / RedriveAllowPolicy values being set on queue `q`.
+Status ValidateRedrive(const Sqs& sqs, const storage::QueueMeta& q,
+                       const std::map<std::string, std::string>& attrs);
+// Starts the runners of RUNNING move tasks found in the store (after a restart).
+void ResumeMoveTasks(std::shared_ptr<Sqs> sqs);
+void StartMoveTaskRunner(std::shared_ptr<Sqs> sqs, const MoveTask& task);
+
 // --- actions, one file each under actions/ ---
 void CreateQueue(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
 void GetQueueUrl(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
@@ -89,5 +137,18 @@ void SendMessage(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
 void ReceiveMessage(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
 void DeleteMessage(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
 void ChangeMessageVisibility(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void SendMessageBatch(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void DeleteMessageBatch(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void ChangeMessageVisibilityBatch(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void PurgeQueue(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void TagQueue(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void UntagQueue(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void ListQueueTags(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void AddPermission(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void RemovePermission(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void ListDeadLetterSourceQueues(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void StartMessageMoveTask(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void ListMessageMoveTasks(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
+void CancelMessageMoveTask(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);
 
 }  // namespace sluice::sqs

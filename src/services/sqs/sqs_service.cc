@@ -3,6 +3,9 @@
 #include <unordered_map>
 
 #include "common/strings.h"
+#include "services/sqs/queue_attributes.h"
+#include <cstdio>
+#include <set>
 #include "services/sqs/sqs_internal.h"
 
 namespace sluice::sqs {
@@ -153,6 +156,86 @@ std::vector<std::string> StringList(const Value& input, std::string_view name) {
   return out;
 }
 
+storage::SendOptions SendOptionsFor(const Sqs& sqs, const storage::QueueMeta& q) {
+  storage::SendOptions o;
+  o.fifo = IsFifoName(q.name);
+  o.dedup_per_group = EffectiveAttribute(q.attributes, "DeduplicationScope") == "messageGroup";
+  o.now_ms = sqs.clock->NowMillis();
+  return o;
+}
+
+std::string SequenceNumber(uint64_t seq) {
+  // 20 digits that sort and compare like the numbers they are.
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "1%019llu", static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+Result<const Value::Items*> CheckBatch(const Value& in, std::string_view entries_member,
+                                       std::string_view entry_name) {
+  const Value* entries = in.Find(entries_member);
+  if (!entries || !entries->is_list() || entries->items().empty()) {
+    return Error{"EmptyBatchRequest",
+                 "There should be at least one " + std::string(entry_name) + " in the request."};
+  }
+  size_t n = entries->items().size();
+  if (n > 10) {
+    return Error{"TooManyEntriesInBatchRequest",
+                 "Maximum number of entries per request are 10. You have sent " + std::to_string(n) + "."};
+  }
+  std::set<std::string> seen;
+  for (const Value& e : entries->items()) {
+    auto id = e.GetString("Id");
+    if (!id) return MissingParameter(std::string(entry_name) + ".Id");
+    bool valid = !id->empty() && id->size() <= 80;
+    for (char c : *id) {
+      valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '_');
+    }
+    if (!valid) {
+      return Error{"InvalidBatchEntryId",
+                   "A batch entry id can only contain alphanumeric characters, hyphens and "
+                   "underscores. It can be at most 80 letters long."};
+    }
+    if (!seen.insert(*id).second) {
+      return Error{"BatchEntryIdsNotDistinct", "Id " + *id + " repeated."};
+    }
+  }
+  return &entries->items();
+}
+
+Value BatchError(const std::string& id, const Error& e) {
+  Value v = Value::Map();
+  v.Set("Id", Value::String(id));
+  v.Set("SenderFault", Value::Bool(e.http_status < 500));
+  v.Set("Code", Value::String(e.code));
+  v.Set("Message", Value::String(e.message));
+  return v;
+}
+
+std::optional<std::pair<std::string, std::string>> ParseQueueArn(std::string_view arn) {
+  // arn:aws:sqs:<region>:<account>:<name>
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (int i = 0; i < 5; ++i) {
+    size_t c = arn.find(':', start);
+    if (c == std::string_view::npos) return std::nullopt;
+    parts.push_back(arn.substr(start, c - start));
+    start = c + 1;
+  }
+  std::string_view name = arn.substr(start);
+  if (parts[0] != "arn" || parts[2] != "sqs" || parts[4].empty() || name.empty()) return std::nullopt;
+  return std::make_pair(std::string(parts[4]), std::string(name));
+}
+
+std::optional<storage::QueueMeta> QueueByArn(const Sqs& sqs, std::string_view arn) {
+  auto parsed = ParseQueueArn(arn);
+  if (!parsed) return std::nullopt;
+  auto q = sqs.store->FindQueue(parsed->first, parsed->second);
+  if (!q || QueueArn(sqs, *q) != arn) return std::nullopt;
+  return q;
+}
+
 // ---------------------------------------------------------------- service
 
 SqsService::SqsService(storage::QueueStore* store, const Clock* clock, Executor* executor,
@@ -162,6 +245,7 @@ SqsService::SqsService(storage::QueueStore* store, const Clock* clock, Executor*
   store->SetAvailabilityListener([weak](uint64_t queue_id) {
     if (auto s = weak.lock()) s->polls.Notify(queue_id);
   });
+  ResumeMoveTasks(state_);
 }
 
 SqsService::~SqsService() {
@@ -188,6 +272,19 @@ void SqsService::Invoke(const CallContext& ctx, std::string_view op, Value input
       {"ReceiveMessage", &ReceiveMessage},
       {"DeleteMessage", &DeleteMessage},
       {"ChangeMessageVisibility", &ChangeMessageVisibility},
+      {"SendMessageBatch", &SendMessageBatch},
+      {"DeleteMessageBatch", &DeleteMessageBatch},
+      {"ChangeMessageVisibilityBatch", &ChangeMessageVisibilityBatch},
+      {"PurgeQueue", &PurgeQueue},
+      {"TagQueue", &TagQueue},
+      {"UntagQueue", &UntagQueue},
+      {"ListQueueTags", &ListQueueTags},
+      {"AddPermission", &AddPermission},
+      {"RemovePermission", &RemovePermission},
+      {"ListDeadLetterSourceQueues", &ListDeadLetterSourceQueues},
+      {"StartMessageMoveTask", &StartMessageMoveTask},
+      {"ListMessageMoveTasks", &ListMessageMoveTasks},
+      {"CancelMessageMoveTask", &CancelMessageMoveTask},
   };
   auto it = kActions.find(op);
   if (it == kActions.end()) {

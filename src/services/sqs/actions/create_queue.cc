@@ -43,15 +43,15 @@ void CreateQueue(Sqs& sqs, const CallContext& ctx, const Value& in, Done done) {
                       "The name of a FIFO queue can only include alphanumeric characters, "
                       "hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length."});
   }
-  if (fifo_attr != attrs.end() && fifo_attr->second == "false") {
-    // AWS rejects an explicit FifoQueue=false on a standard queue too.
-    return done(Error{"InvalidAttributeValue", "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."});
-  }
-  if (fifo) {
-    return done(Error{"UnsupportedOperation", "FIFO queues are not supported yet by this server."});
-  }
   Status valid = ValidateAttributes(attrs, fifo, /*creating=*/true);
   if (!valid.ok()) return done(std::move(valid).error());
+  {
+    storage::QueueMeta probe;
+    probe.account_id = ctx.account_id;
+    probe.name = *name;
+    Status redrive = ValidateRedrive(sqs, probe, attrs);
+    if (!redrive.ok()) return done(std::move(redrive).error());
+  }
   if (tags.size() > 50) {
     return done(Error{"InvalidParameterValue", "Too many tags added for queue " + *name + "."});
   }
@@ -70,6 +70,15 @@ void CreateQueue(Sqs& sqs, const CallContext& ctx, const Value& in, Done done) {
     return done(std::move(out));
   }
 
+  {
+    std::lock_guard<std::mutex> lock(sqs.mu);
+    auto it = sqs.deleted_ms.find(ctx.account_id + "/" + *name);
+    if (it != sqs.deleted_ms.end() && sqs.clock->NowMillis() - it->second < 60'000) {
+      return done(Error{"QueueDeletedRecently",
+                        "You must wait 60 seconds after deleting a queue before you can create "
+                        "another with the same name."});
+    }
+  }
   storage::QueueMeta meta;
   meta.account_id = ctx.account_id;
   meta.name = *name;

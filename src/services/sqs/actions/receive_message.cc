@@ -12,6 +12,8 @@
 namespace sluice::sqs {
 namespace {
 
+constexpr int64_t kAttemptWindowMs = 5 * 60 * 1000;
+
 constexpr std::string_view kSystemAttributes[] = {
     "SenderId",
     "SentTimestamp",
@@ -26,6 +28,8 @@ constexpr std::string_view kSystemAttributes[] = {
 
 struct Receive {
   storage::QueueMeta queue;
+  bool fifo = false;
+  std::string attempt_id;  // FIFO ReceiveRequestAttemptId
   CallContext ctx;
   storage::ReceiveOptions options;
   int64_t deadline_ms = 0;
@@ -77,6 +81,18 @@ Value Render(const Sqs& sqs, const Receive& r, std::vector<storage::Delivery>& g
     if (want("SentTimestamp")) {
       sys.Set("SentTimestamp", Value::String(std::to_string(d.message.sent_ms)));
     }
+    if (r.fifo && want("SequenceNumber")) {
+      sys.Set("SequenceNumber", Value::String(SequenceNumber(d.seq)));
+    }
+    if (r.fifo && want("MessageDeduplicationId")) {
+      sys.Set("MessageDeduplicationId", Value::String(d.message.dedup_id));
+    }
+    if (!d.message.group_id.empty() && want("MessageGroupId")) {
+      sys.Set("MessageGroupId", Value::String(d.message.group_id));
+    }
+    if (!d.message.dead_letter_source_arn.empty() && want("DeadLetterQueueSourceArn")) {
+      sys.Set("DeadLetterQueueSourceArn", Value::String(d.message.dead_letter_source_arn));
+    }
     MessageAttributes system_attrs;
     if (DecodeAttributes(d.message.system_attributes, system_attrs)) {
       for (const auto& a : system_attrs) {
@@ -114,7 +130,12 @@ void Attempt(Sqs& sqs, std::shared_ptr<Receive> r) {
       if (!got.ok()) return r->done(std::move(got).error());
       int64_t now = s->clock->NowMillis();
       if (!got->empty() || now >= r->deadline_ms || s->polls.shutting_down()) {
-        return r->done(Render(*s, *r, *got));
+        Value out = Render(*s, *r, *got);
+        if (!r->attempt_id.empty() && !got->empty()) {
+          std::lock_guard<std::mutex> lock(s->mu);
+          s->attempts[{r->queue.id, r->attempt_id}] = {now + kAttemptWindowMs, out};
+        }
+        return r->done(std::move(out));
       }
       // Nothing yet: wait for a send, or for the next delay or visibility
       // deadline, whichever is first.
@@ -160,7 +181,33 @@ void ReceiveMessage(Sqs& sqs, const CallContext& ctx, const Value& in, Done done
     r->attr_names.push_back(n);
   }
 
+  r->fifo = IsFifoName(r->queue.name);
+  if (auto attempt = in.GetString("ReceiveRequestAttemptId"); attempt && r->fifo) {
+    if (attempt->empty() || attempt->size() > 128) {
+      return done(Error{"InvalidParameterValue",
+                        "Value " + *attempt + " for parameter ReceiveRequestAttemptId is invalid. "
+                        "Reason: It can only include alphanumeric and punctuation characters. 1 "
+                        "to 128 in length."});
+    }
+    // A retried receive within five minutes gets the same messages and handles.
+    int64_t now = sqs.clock->NowMillis();
+    std::lock_guard<std::mutex> lock(sqs.mu);
+    for (auto it = sqs.attempts.begin(); it != sqs.attempts.end();) {
+      it = it->second.first <= now ? sqs.attempts.erase(it) : std::next(it);
+    }
+    auto hit = sqs.attempts.find({r->queue.id, *attempt});
+    if (hit != sqs.attempts.end()) return done(hit->second.second);
+    r->attempt_id = *attempt;
+  }
   const auto& attrs = r->queue.attributes;
+  r->options.fifo = r->fifo;
+  if (auto policy = RedrivePolicyOf(r->queue)) {
+    if (auto dlq = QueueByArn(sqs, policy->first)) {
+      r->options.max_receive_count = static_cast<int>(policy->second);
+      r->options.dead_letter_queue_id = dlq->id;
+      r->options.source_arn = QueueArn(sqs, r->queue);
+    }
+  }
   r->options.max_messages = static_cast<int>(max.value_or(1));
   r->options.visibility_ms =
       visibility.value_or(IntAttribute(attrs, "VisibilityTimeout")) * 1000;

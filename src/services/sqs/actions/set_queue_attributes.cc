@@ -11,6 +11,8 @@ void SetQueueAttributes(Sqs& sqs, const CallContext& ctx, const Value& in, Done 
   auto attrs = StringMap(in, "Attributes");
   Status valid = ValidateAttributes(attrs, IsFifoName(q->name), /*creating=*/false);
   if (!valid.ok()) return done(std::move(valid).error());
+  Status redrive = ValidateRedrive(sqs, *q, attrs);
+  if (!redrive.ok()) return done(std::move(redrive).error());
   storage::QueueMeta meta = std::move(q).value();
   for (auto& [k, v] : attrs) {
     // An empty Policy or RedrivePolicy removes it, as on AWS.
