@@ -2,6 +2,7 @@
 // protocol layer and the HTTP front end, and runs until SIGINT or SIGTERM.
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -74,6 +75,7 @@ int Serve(const Config& config) {
   AsioExecutor executor(&clock, 2);
   sqs::SqsOptions sqs_options;
   sqs_options.region = config.region;
+  // Completed with the bound port once the listener is up (--port 0).
   sqs_options.fallback_host = config.host + ":" + std::to_string(config.port);
   sqs::SqsService sqs_service(queues->get(), &clock, &executor, sqs_options);
 
@@ -98,6 +100,8 @@ int Serve(const Config& config) {
     return r;
   };
 
+  // Requests without a Host header (HTTP/1.0) get URLs for the bound address.
+  std::atomic<uint16_t> bound_port{config.port};
   http::ServerOptions http_options;
   http_options.host = config.host;
   http_options.port = config.port;
@@ -106,6 +110,9 @@ int Serve(const Config& config) {
       http_options,
       [&](HttpRequest req, http::Responder respond) {
         if (req.method == "GET" && req.Path() == "/health") return respond(health());
+        if (req.Header("Host").empty()) {
+          req.headers.emplace_back("Host", config.host + ":" + std::to_string(bound_port.load()));
+        }
         dispatcher.Handle(req, std::move(respond));
       },
       [&](int status, const std::string& code, const std::string& message) {
@@ -113,6 +120,7 @@ int Serve(const Config& config) {
       });
   Status st = server.Start();
   if (!st.ok()) return Fail(st.error().message);
+  bound_port = server.port();
   auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started).count();
   spdlog::info("sluice {} listening on http://{}:{} (data {}, storage {}, durability {}, auth {}, ready in {} ms)",

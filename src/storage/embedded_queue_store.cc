@@ -745,7 +745,10 @@ class EmbeddedQueueStore final : public QueueStore {
         return done(Error{"ReceiptHandleStale", ""});
       }
       MessageState& s = it->second;
-      if (s.ready) return done(Error{"MessageNotInflight", ""});
+      // A message never received is not in flight. One whose visibility ran
+      // out but that nobody received since still answers to its latest
+      // handle, as on AWS.
+      if (s.receive_count == 0) return done(Error{"MessageNotInflight", ""});
       q->Unplace(seq, s);
       s.visible_at_ms = visible_at_ms;
       q->Place(seq, s, now_ms);

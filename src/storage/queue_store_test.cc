@@ -17,11 +17,23 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace sluice::storage {
+
+// Readable failure messages (found by argument-dependent lookup).
+void PrintTo(HandleState s, std::ostream* os) {
+  switch (s) {
+    case HandleState::kCurrent: *os << "kCurrent"; return;
+    case HandleState::kStale: *os << "kStale"; return;
+    case HandleState::kGone: *os << "kGone"; return;
+  }
+  *os << "HandleState(" << static_cast<int>(s) << ")";
+}
+
 namespace {
 
 using namespace std::string_literals;
@@ -251,6 +263,7 @@ struct Backend {
   const char* name;
   bool rocks;
 };
+void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
 
 class QueueStoreContract : public QueueStoreBase, public ::testing::TestWithParam<Backend> {
  protected:
@@ -648,42 +661,42 @@ TEST_P(QueueStoreContract, ReceiveFailsWithOverLimitAtMaxInFlight) {
 
 TEST_P(QueueStoreContract, AvailabilityListenerFiresWhenMessagesBecomeAvailable) {
   QueueMeta q = CreateQueue("q");
-  std::mutex mu;
-  std::vector<uint64_t> calls;
-  auto next = std::make_shared<std::promise<void>>();
-  store_->SetAvailabilityListener([&](uint64_t id) {
-    std::lock_guard<std::mutex> lock(mu);
-    calls.push_back(id);
-    next->set_value();
+  // Shared with the listener, which runs on the committer thread.
+  struct Log {
+    std::mutex mu;
+    std::vector<uint64_t> calls;
+    std::shared_ptr<std::promise<void>> next = std::make_shared<std::promise<void>>();
+  };
+  auto log = std::make_shared<Log>();
+  store_->SetAvailabilityListener([log](uint64_t id) {
+    std::lock_guard<std::mutex> lock(log->mu);
+    log->calls.push_back(id);
+    log->next->set_value();
+    log->next = std::make_shared<std::promise<void>>();
   });
-  auto wait_call = [&] {
-    std::future<void> f;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      f = next->get_future();
-    }
-    ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
-    std::lock_guard<std::mutex> lock(mu);
-    next = std::make_shared<std::promise<void>>();
+  auto next_call = [&] {
+    std::lock_guard<std::mutex> lock(log->mu);
+    return log->next->get_future();
+  };
+  auto calls = [&] {
+    std::lock_guard<std::mutex> lock(log->mu);
+    return log->calls;
   };
 
   // A delayed send makes nothing available; a plain one does. Completions
   // run in commit order, so the first cannot report after the second.
-  uint64_t delayed = Send1(q.id, "delayed", kT0, 60'000);
+  auto first = next_call();
+  Send1(q.id, "delayed", kT0, 60'000);
   uint64_t plain = Send1(q.id, "plain", kT0);
-  wait_call();
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    EXPECT_EQ(calls, (std::vector<uint64_t>{q.id}));
-  }
-  (void)delayed;
+  ASSERT_EQ(first.wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(calls(), (std::vector<uint64_t>{q.id}));
 
   // A visibility change to "now" makes a message available too.
+  auto second = next_call();
   ASSERT_EQ(Receive(q.id, kT0, 1).size(), 1u);
   ASSERT_TRUE(ChangeVisibility(q.id, plain, 1, kT0 + 5, kT0 + 5).ok());
-  wait_call();
-  std::lock_guard<std::mutex> lock(mu);
-  EXPECT_EQ(calls, (std::vector<uint64_t>{q.id, q.id}));
+  ASSERT_EQ(second.wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(calls(), (std::vector<uint64_t>{q.id, q.id}));
 }
 
 TEST_P(QueueStoreContract, UnknownQueueIsQueueDoesNotExist) {

@@ -1,6 +1,7 @@
 #include "services/sqs/message_attributes.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "common/bytes.h"
@@ -114,21 +115,25 @@ Result<MessageAttributes> ParseMessageAttributes(const Value& map, bool system) 
     if (base == "Binary") {
       auto bin = v.GetString("BinaryValue");
       if (!bin || bin->empty()) {
-        return Invalid("The message attribute '" + name + "' with type 'Binary' must use field 'Binary'.");
+        return Invalid("Message (user) attribute '" + name +
+                       "' must contain a non-empty value of type 'Binary'.");
       }
       a.value = *bin;
     } else {
       auto str = v.GetString("StringValue");
       if (!str || str->empty()) {
-        return Invalid("The message attribute '" + name + "' with type '" + base +
-                       "' must use field 'String'.");
+        return Invalid("Message (user) attribute '" + name +
+                       "' must contain a non-empty value of type '" + base + "'.");
       }
       if (!ValidateBodyCharacters(*str).ok()) {
         return Invalid("The message attribute '" + name + "' contains characters outside the allowed set.");
       }
       if (base == "Number") {
         auto d = strings::ParseDouble(*str);
-        if (!d) {
+        bool finite_syntax = str->find_first_not_of("0123456789+-.eE") == std::string::npos;
+        // AWS numbers are finite, within 10^-128 to 10^+126 in magnitude.
+        if (!d || !finite_syntax || std::fabs(*d) >= 1e127 ||
+            (*d != 0 && std::fabs(*d) < 1e-128)) {
           return Invalid("Can't cast the value of message (user) attribute '" + name + "' to a number.");
         }
         // AWS allows up to 38 significant digits and magnitudes of 10^-128..10^+126.

@@ -76,12 +76,17 @@ Status ValidateAttributes(const AttributeMap& attrs, bool fifo, bool creating) {
     if (!IsKnownAttribute(name) || (!IsSettableAttribute(name, true))) {
       return Error{"InvalidAttributeName", "Unknown Attribute " + name + "."};
     }
-    if (fifo_attr && !fifo && name != "FifoQueue") {
+    // FIFO attributes do not exist on standard queues, FifoQueue=false included.
+    if (fifo_attr && !fifo) {
       return Error{"InvalidAttributeName", "Unknown Attribute " + name + "."};
     }
-    if (name == "FifoQueue" && !creating) {
-      return Error{"InvalidAttributeName",
-                   "Invalid attribute name FifoQueue: it can only be set when the queue is created."};
+    if (name == "FifoQueue" && value != "true") {
+      if (value == "false" && !creating) {
+        return Error{"InvalidAttributeValue",
+                     "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is "
+                     "not supported."};
+      }
+      return InvalidValue(name);
     }
     if (const IntRange* r = FindInt(name)) {
       auto n = strings::ParseInt(value);

@@ -182,6 +182,7 @@ Status ValidateRedrive(const Sqs& sqs, const storage::QueueMeta& q,
     return BadRedrive(text, "Invalid value for maxReceiveCount: " + std::to_string(*max) +
                                 ", valid values are from 1 to 1000 both inclusive.");
   }
+  if (!ParseQueueArn(*arn)) return BadRedrive(text, "Invalid value for deadLetterTargetArn.");
   auto dlq = QueueByArn(sqs, *arn);
   if (!dlq) return BadRedrive(text, "Dead letter target does not exist.");
   if (IsFifoName(dlq->name) != IsFifoName(q.name)) {

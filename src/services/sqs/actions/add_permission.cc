@@ -17,7 +17,7 @@ Result<Value> PolicyOf(const storage::QueueMeta& q, const std::string& arn) {
   auto it = q.attributes.find("Policy");
   if (it == q.attributes.end() || it->second.empty()) {
     Value p = Value::Map();
-    p.Set("Version", Value::String("2012-10-17"));
+    p.Set("Version", Value::String("2008-10-17"));
     p.Set("Id", Value::String(arn + "/SQSDefaultPolicy"));
     p.Set("Statement", Value::List());
     return p;

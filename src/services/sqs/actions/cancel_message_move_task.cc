@@ -1,4 +1,6 @@
 // CancelMessageMoveTask: stops a running move task after its current step.
+#include "common/crypto.h"
+#include "common/json_doc.h"
 #include "services/sqs/sqs_internal.h"
 
 namespace sluice::sqs {
@@ -6,6 +8,13 @@ namespace sluice::sqs {
 void CancelMessageMoveTask(Sqs& sqs, const CallContext&, const Value& in, Done done) {
   auto handle = in.GetString("TaskHandle");
   if (!handle || handle->empty()) return done(MissingParameter("TaskHandle"));
+  // A handle is base64 of {"taskId":...,"sourceArn":...}; anything else is malformed.
+  auto decoded = crypto::Base64Decode(*handle);
+  auto parsed = decoded ? json::Parse(*decoded) : Result<Value>(Error{"InvalidJson", ""});
+  if (!parsed.ok() || !parsed->is_map() || !parsed->GetString("taskId") ||
+      !parsed->GetString("sourceArn")) {
+    return done(Error{"InvalidParameterValue", "Value for parameter TaskHandle is invalid."});
+  }
   std::lock_guard<std::mutex> lock(sqs.mu);
   auto it = sqs.move_tasks.find(*handle);
   if (it == sqs.move_tasks.end()) {

@@ -13,8 +13,11 @@ void GetQueueAttributes(Sqs& sqs, const CallContext& ctx, const Value& in, Done 
   auto names = StringList(in, "AttributeNames");
   std::set<std::string> wanted;
   bool all = false;
+  bool fifo_queue = IsFifoName(q->name);
   for (const auto& n : names) {
-    if (!IsKnownAttribute(n)) {
+    // FIFO-only names are unknown on a standard queue.
+    if (!IsKnownAttribute(n) || (!fifo_queue && n != "All" && !IsSettableAttribute(n, false) &&
+                                 IsSettableAttribute(n, true))) {
       return done(Error{"InvalidAttributeName", "Unknown Attribute " + n + "."});
     }
     if (n == "All") all = true;

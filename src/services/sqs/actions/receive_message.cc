@@ -49,8 +49,9 @@ bool WantAttribute(const Receive& r, const std::string& name) {
   if (r.all_attrs) return true;
   for (const auto& n : r.attr_names) {
     if (n == name) return true;
+    // "prefix.*" selects names starting with the prefix ("Hel.*" matches "Hello").
     if (n.size() >= 2 && n.compare(n.size() - 2, 2, ".*") == 0 &&
-        name.compare(0, n.size() - 1, n, 0, n.size() - 1) == 0) {
+        name.compare(0, n.size() - 2, n, 0, n.size() - 2) == 0) {
       return true;
     }
   }
@@ -177,7 +178,7 @@ void ReceiveMessage(Sqs& sqs, const CallContext& ctx, const Value& in, Done done
     }
   }
   for (const auto& n : StringList(in, "MessageAttributeNames")) {
-    if (n == "All" || n == ".*") r->all_attrs = true;
+    if (n == "All" || n == ".*" || n == "*") r->all_attrs = true;
     r->attr_names.push_back(n);
   }
 

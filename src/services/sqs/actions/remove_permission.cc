@@ -24,7 +24,7 @@ void RemovePermission(Sqs& sqs, const CallContext& ctx, const Value& in, Done do
   if (items.size() == before) {
     return done(Error{"InvalidParameterValue",
                       "Value " + *label + " for parameter Label is invalid. Reason: can't find "
-                      "label on existing policy."});
+                      "label."});
   }
   storage::QueueMeta meta = std::move(q).value();
   if (items.empty()) {

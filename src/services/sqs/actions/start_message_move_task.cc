@@ -39,7 +39,7 @@ void StartMessageMoveTask(Sqs& sqs, const CallContext&, const Value& in, Done do
     std::lock_guard<std::mutex> lock(sqs.mu);
     for (const auto& [h, t] : sqs.move_tasks) {
       if (t.source_arn == *source_arn && (t.status == "RUNNING" || t.status == "CANCELLING")) {
-        return done(Error{"UnsupportedOperation",
+        return done(Error{"InvalidParameterValue",
                           "There is already a task running. Only one active task is allowed for "
                           "a source queue arn at a given time."});
       }
