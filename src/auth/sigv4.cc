@@ -384,7 +384,12 @@ Error AuthError(std::string code, std::string message) {
   return e;
 }
 
-Error Incomplete(std::string message) { return AuthError("IncompleteSignature", std::move(message)); }
+// AWS answers a malformed signature with 400, unlike the other auth errors.
+Error Incomplete(std::string message) {
+  Error e = AuthError("IncompleteSignature", std::move(message));
+  e.http_status = 400;
+  return e;
+}
 
 // ---------------------------------------------------------------- parsing
 

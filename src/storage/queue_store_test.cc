@@ -506,16 +506,28 @@ TEST_P(QueueStoreContract, LatestReceiptDeletesEvenAfterItsDeadlinePassed) {
   ExpectCounts(Counts(q.id, kT0 + 5'000), 0, 0, 0);
 }
 
-TEST_P(QueueStoreContract, ChangeVisibilityOfAVisibleMessageIsMessageNotInflight) {
+TEST_P(QueueStoreContract, ChangeVisibilityOfANeverReceivedMessageIsMessageNotInflight) {
+  QueueMeta q = CreateQueue("q");
+  uint64_t seq = Send1(q.id, "m", kT0);
+  Status st = ChangeVisibility(q.id, seq, 0, kT0 + 60'000, kT0);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "MessageNotInflight");
+  // Its visibility did not change.
+  EXPECT_EQ(Receive(q.id, kT0).size(), 1u);
+}
+
+TEST_P(QueueStoreContract, LatestReceiptChangesVisibilityEvenAfterItsDeadlinePassed) {
   QueueMeta q = CreateQueue("q");
   uint64_t seq = Send1(q.id, "m", kT0);
   ASSERT_EQ(Receive(q.id, kT0, 1, 1'000).size(), 1u);
-  // The deadline has passed: the message is visible, not in flight.
-  Status st = ChangeVisibility(q.id, seq, 1, kT0 + 60'000, kT0 + 1'000);
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().code, "MessageNotInflight");
-  // And its visibility did not change.
-  EXPECT_EQ(Receive(q.id, kT0 + 1'000).size(), 1u);
+  // Visible again, but nobody received it since: the receipt still answers.
+  ExpectCounts(Counts(q.id, kT0 + 5'000), 1, 0, 0);
+  ASSERT_TRUE(ChangeVisibility(q.id, seq, 1, kT0 + 65'000, kT0 + 5'000).ok());
+  ExpectCounts(Counts(q.id, kT0 + 5'000), 0, 1, 0);
+  EXPECT_TRUE(Receive(q.id, kT0 + 64'999).empty());
+  auto again = Receive(q.id, kT0 + 65'000);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].receive_count, 2u);
 }
 
 TEST_P(QueueStoreContract, ChangeVisibilityOfAnUnknownMessageIsStale) {

@@ -13,14 +13,23 @@ namespace {
 
 Error Invalid(std::string message) { return Error{"InvalidParameterValue", std::move(message)}; }
 
+size_t DecodeCodePoint(std::string_view s, size_t i, uint32_t& cp);
+
 bool ValidName(std::string_view name) {
   if (name.empty() || name.size() > 256) return false;
   if (name.front() == '.' || name.back() == '.') return false;
   if (name.find("..") != std::string_view::npos) return false;
-  for (char c : name) {
+  for (size_t i = 0; i < name.size();) {
+    uint32_t c = 0;
+    size_t n = DecodeCodePoint(name, i, c);
+    if (n == 0) return false;
+    // ASCII letters, digits, "_-." and, as AWS accepts them, the accented
+    // Latin letters of U+00C0..U+017F (not the signs U+00D7 and U+00F7).
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.';
+              c == '_' || c == '-' || c == '.' ||
+              (c >= 0xC0 && c <= 0x17F && c != 0xD7 && c != 0xF7);
     if (!ok) return false;
+    i += n;
   }
   std::string lower = strings::ToLower(name);
   return !strings::StartsWith(lower, "aws.") && !strings::StartsWith(lower, "amazon.");

@@ -148,15 +148,15 @@ TEST(ParseMessageAttributes, DataTypeRules) {
 
 TEST(ParseMessageAttributes, ValueMustMatchItsType) {
   EXPECT_EQ(ParseError(Attrs({{"b", StringAttr("Binary", "text")}})),
-            "The message attribute 'b' with type 'Binary' must use field 'Binary'.");
+            "Message (user) attribute 'b' must contain a non-empty value of type 'Binary'.");
   EXPECT_EQ(ParseError(Attrs({{"b", BinaryAttr("Binary", "")}})),
-            "The message attribute 'b' with type 'Binary' must use field 'Binary'.");
+            "Message (user) attribute 'b' must contain a non-empty value of type 'Binary'.");
   EXPECT_EQ(ParseError(Attrs({{"s", BinaryAttr("String", "bytes")}})),
-            "The message attribute 's' with type 'String' must use field 'String'.");
+            "Message (user) attribute 's' must contain a non-empty value of type 'String'.");
   EXPECT_EQ(ParseError(Attrs({{"s", StringAttr("String", "")}})),
-            "The message attribute 's' with type 'String' must use field 'String'.");
+            "Message (user) attribute 's' must contain a non-empty value of type 'String'.");
   EXPECT_EQ(ParseError(Attrs({{"n", StringAttr("Number.x", "")}})),
-            "The message attribute 'n' with type 'Number' must use field 'String'.");
+            "Message (user) attribute 'n' must contain a non-empty value of type 'Number'.");
 }
 
 TEST(ParseMessageAttributes, StringValuesFollowTheBodyCharacterRule) {
@@ -180,12 +180,16 @@ TEST(ParseMessageAttributes, NumberRules) {
             "Value of message (user) attribute 'n' is not a valid number: too many significant digits.");
 }
 
-// AWS's Number type holds decimal numbers only; "NaN" and "Infinity" are not
-// numbers it accepts.
-TEST(ParseMessageAttributes, DISABLED_NumberRejectsNanAndInfinity) {
-  for (const char* bad : {"NaN", "nan", "inf", "Infinity", "-infinity"}) {
-    auto r = ParseMessageAttributes(Attrs({{"n", StringAttr("Number", bad)}}));
-    EXPECT_FALSE(r.ok()) << bad;
+// AWS's Number type holds finite decimal numbers between 10^-128 and 10^+126
+// in magnitude: "NaN", "Infinity" and out-of-range exponents are not numbers.
+TEST(ParseMessageAttributes, NumberRejectsNonFiniteAndOutOfRange) {
+  for (const char* bad : {"NaN", "nan", "inf", "Infinity", "-infinity", "1e127", "-1e200", "1e-129"}) {
+    EXPECT_EQ(ParseError(Attrs({{"n", StringAttr("Number", bad)}})),
+              "Can't cast the value of message (user) attribute 'n' to a number.")
+        << bad;
+  }
+  for (const char* ok : {"9.99e126", "-9e126", "1e-128", "0.0", "-0"}) {
+    EXPECT_TRUE(ParseMessageAttributes(Attrs({{"n", StringAttr("Number", ok)}})).ok()) << ok;
   }
 }
 

@@ -224,13 +224,25 @@ void ResumeMoveTasks(std::shared_ptr<Sqs> sqs) {
   for (const auto& h : running) ScheduleTick(sqs, h, sqs->clock->NowMillis());
 }
 
-void StartMoveTaskRunner(std::shared_ptr<Sqs> sqs, const MoveTask& task) {
+void StartMoveTaskRunner(std::shared_ptr<Sqs> sqs, const MoveTask& task,
+                         std::function<void(Status)> persisted) {
   {
     std::lock_guard<std::mutex> lock(sqs->mu);
     sqs->move_tasks[task.handle] = task;
   }
-  Persist(*sqs, task);
-  ScheduleTick(sqs, task.handle, sqs->clock->NowMillis());
+  // The task is acknowledged only once its record is durable, so it resumes
+  // after a crash.
+  std::string handle = task.handle;
+  sqs->store->PutRecord(std::string(kTaskPrefix) + task.handle, EncodeTask(task),
+                        [sqs, handle, persisted = std::move(persisted)](Status st) {
+                          if (!st.ok()) {
+                            std::lock_guard<std::mutex> lock(sqs->mu);
+                            sqs->move_tasks.erase(handle);
+                          } else {
+                            ScheduleTick(sqs, handle, sqs->clock->NowMillis());
+                          }
+                          persisted(std::move(st));
+                        });
 }
 
 }  // namespace sluice::sqs

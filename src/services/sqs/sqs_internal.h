@@ -124,7 +124,8 @@ Status ValidateRedrive(const Sqs& sqs, const storage::QueueMeta& q,
                        const std::map<std::string, std::string>& attrs);
 // Starts the runners of RUNNING move tasks found in the store (after a restart).
 void ResumeMoveTasks(std::shared_ptr<Sqs> sqs);
-void StartMoveTaskRunner(std::shared_ptr<Sqs> sqs, const MoveTask& task);
+void StartMoveTaskRunner(std::shared_ptr<Sqs> sqs, const MoveTask& task,
+                         std::function<void(Status)> persisted);
 
 // --- actions, one file each under actions/ ---
 void CreateQueue(Sqs& sqs, const CallContext& ctx, const Value& in, Done done);

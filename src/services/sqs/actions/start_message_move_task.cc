@@ -58,10 +58,13 @@ void StartMessageMoveTask(Sqs& sqs, const CallContext&, const Value& in, Done do
     // Reserve the source before the runner starts.
     sqs.move_tasks[task.handle] = task;
   }
-  StartMoveTaskRunner(sqs.shared_from_this(), task);
-  Value out = Value::Map();
-  out.Set("TaskHandle", Value::String(task.handle));
-  done(std::move(out));
+  std::string handle = task.handle;
+  StartMoveTaskRunner(sqs.shared_from_this(), task, [handle, done](Status st) {
+    if (!st.ok()) return done(std::move(st).error());
+    Value out = Value::Map();
+    out.Set("TaskHandle", Value::String(handle));
+    done(std::move(out));
+  });
 }
 
 }  // namespace sluice::sqs

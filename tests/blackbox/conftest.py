@@ -1,0 +1,399 @@
+"""Shared fixtures for the black-box suite: starting and stopping sluice, AWS clients, helpers."""
+
+import base64
+import hashlib
+import http.client
+import itertools
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+BINARY = os.environ.get("SLUICE_BINARY", "/work/main/build/sluice")
+REGION = "us-east-1"
+DEFAULT_ACCOUNT = "000000000000"
+# The Debian awscli v2.9 (Query protocol for SQS); a newer `aws` earlier on PATH would speak JSON.
+AWS_CLI = os.environ.get("SLUICE_AWS_CLI", "/usr/bin/aws")
+MD5_VECTORS = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "sqs-md5-vectors.json"
+if not MD5_VECTORS.exists():
+    MD5_VECTORS = Path("/work/shared/conformance/sqs-md5-vectors.json")
+
+READY_LINE = re.compile(r"^sluice: listening on (\S+):(\d+)\s*$", re.M)
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 40.0
+
+
+def _isolate_aws_environment():
+    """Keep a developer's AWS profile, proxies and endpoint overrides out of the tests."""
+    for key in list(os.environ):
+        if key.startswith("AWS_") and key != "AWS_CA_BUNDLE":
+            del os.environ[key]
+        if key.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+            del os.environ[key]
+    os.environ["AWS_CONFIG_FILE"] = "/nonexistent/sluice-blackbox/config"
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/sluice-blackbox/credentials"
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    os.environ["NO_PROXY"] = "*"
+
+
+_isolate_aws_environment()
+
+
+def pytest_configure(config):
+    if not os.access(BINARY, os.X_OK):
+        raise pytest.UsageError(
+            f"sluice binary not found at {BINARY}; build it (cmake --build build) or set SLUICE_BINARY"
+        )
+
+
+def free_port():
+    """A TCP port that is free right now on 127.0.0.1 (for tests that must name the port)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sluice:
+    """One sluice server process, started with `serve` and driven over HTTP."""
+
+    _counter = itertools.count()
+
+    def __init__(self, data_dir, *args, port=0, env=None, log_dir=None, pass_port=True, pass_data_dir=True):
+        self.data_dir = Path(data_dir)
+        self.args = list(args)
+        self.requested_port = port
+        self.extra_env = dict(env or {})
+        self.pass_port = pass_port
+        self.pass_data_dir = pass_data_dir
+        self.log_dir = Path(log_dir) if log_dir else self.data_dir.parent
+        self.proc = None
+        self.host = None
+        self.port = None
+        self.stdout_path = None
+        self.stderr_path = None
+        self.returncode = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def command(self):
+        cmd = [BINARY, "serve"]
+        if self.pass_port:
+            cmd += ["--port", str(self.requested_port)]
+        if self.pass_data_dir:
+            cmd += ["--data-dir", str(self.data_dir)]
+        return cmd + self.args
+
+    def start(self):
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        n = next(Sluice._counter)
+        self.stdout_path = self.log_dir / f"sluice-{os.getpid()}-{n}.out"
+        self.stderr_path = self.log_dir / f"sluice-{os.getpid()}-{n}.err"
+        env = dict(os.environ)
+        for key in list(env):
+            if key.startswith("SLUICE_"):
+                del env[key]
+        env.update(self.extra_env)
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(self.command(), stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        self.returncode = None
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            m = READY_LINE.search(self.stdout())
+            if m:
+                self.host, self.port = m.group(1), int(m.group(2))
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sluice exited with {self.proc.returncode} before listening:\n{self.logs()}")
+            time.sleep(0.02)
+        self.proc.kill()
+        self.proc.wait()
+        raise RuntimeError(f"sluice did not print its listening line within {START_TIMEOUT}s:\n{self.logs()}")
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        """Sends `sig` and waits; returns the exit code."""
+        if self.proc is None:
+            return self.returncode
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.returncode = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"sluice did not exit within {timeout}s of signal {sig}:\n{self.logs()}")
+        return self.returncode
+
+    def kill(self):
+        """SIGKILL: no chance to flush or clean up."""
+        self.proc.kill()
+        self.returncode = self.proc.wait()
+        return self.returncode
+
+    def restart(self):
+        """Starts a fresh process on the same data directory and port."""
+        self.requested_port = self.port
+        return self.start()
+
+    @property
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- output ----------------------------------------------------------------------------------
+
+    def stdout(self):
+        try:
+            return self.stdout_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def stderr(self):
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def logs(self):
+        return f"--- stdout ---\n{self.stdout()[-4000:]}\n--- stderr ---\n{self.stderr()[-4000:]}"
+
+    # -- clients ---------------------------------------------------------------------------------
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self, access_key="AKIDBLACKBOX", secret="blackbox-secret", endpoint=None, read_timeout=30):
+        return make_sqs_client(endpoint or self.endpoint, access_key, secret, read_timeout=read_timeout)
+
+    def http(self, timeout=10):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def raw_query(self, params, headers=None, path="/"):
+        """POSTs a Query form without signing it; returns (status, headers, body bytes)."""
+        body = "&".join(f"{k}={_quote(v)}" for k, v in params.items()) if isinstance(params, dict) else params
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        h.update(headers or {})
+        conn = self.http()
+        try:
+            conn.request("POST", path, body=body, headers=h)
+            r = conn.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            conn.close()
+
+    def health(self):
+        conn = self.http()
+        try:
+            conn.request("GET", "/health")
+            r = conn.getresponse()
+            assert r.status == 200
+            return json.loads(r.read())
+        finally:
+            conn.close()
+
+
+def _quote(v):
+    from urllib.parse import quote
+
+    return quote(str(v), safe="")
+
+
+def make_sqs_client(endpoint, access_key="AKIDBLACKBOX", secret="blackbox-secret", read_timeout=30):
+    session = boto3.session.Session(
+        aws_access_key_id=access_key, aws_secret_access_key=secret, region_name=REGION
+    )
+    return session.client(
+        "sqs",
+        endpoint_url=endpoint,
+        config=Config(
+            retries={"max_attempts": 0},
+            connect_timeout=5,
+            read_timeout=read_timeout,
+            parameter_validation=True,
+        ),
+    )
+
+
+# -- fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sluice_factory(tmp_path):
+    """Starts servers on demand; every one still running at teardown gets SIGTERM and must exit 0."""
+    started = []
+
+    def make(*args, data_dir=None, start=True, **kwargs):
+        d = Path(data_dir) if data_dir else tmp_path / f"data{len(started)}"
+        s = Sluice(d, *args, log_dir=tmp_path, **kwargs)
+        started.append(s)
+        if start:
+            s.start()
+        return s
+
+    yield make
+    failures = []
+    for s in started:
+        if s.running:
+            rc = s.stop()
+            if rc != 0:
+                failures.append(f"exit code {rc}\n{s.logs()}")
+    assert not failures, "sluice did not stop cleanly on SIGTERM:\n" + "\n".join(failures)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """One open-mode server shared by the API tests (each test uses its own queues)."""
+    base = tmp_path_factory.mktemp("shared")
+    s = Sluice(base / "data", log_dir=base).start()
+    yield s
+    rc = s.stop()
+    assert rc == 0, f"shared sluice exited with {rc} on SIGTERM:\n{s.logs()}"
+
+
+@pytest.fixture(scope="session")
+def sqs(server):
+    return server.client()
+
+
+_names = itertools.count()
+
+
+def unique_name(prefix="q"):
+    return f"{prefix}-{os.getpid()}-{next(_names)}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def queue(sqs):
+    """A fresh, empty standard queue on the shared server; returns its URL."""
+    return sqs.create_queue(QueueName=unique_name())["QueueUrl"]
+
+
+# -- assertions and AWS algorithms --------------------------------------------------------------
+
+
+def client_error(fn, *args, **kwargs):
+    """Calls fn expecting a ClientError; returns the parsed error response."""
+    with pytest.raises(ClientError) as ei:
+        fn(*args, **kwargs)
+    return ei.value.response
+
+
+def assert_error(response, code, status, message=None, message_contains=None):
+    err = response["Error"]
+    assert err["Code"] == code, response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == status, response
+    if message is not None:
+        assert err.get("Message") == message, response
+    if message_contains is not None:
+        assert message_contains in (err.get("Message") or ""), response
+
+
+def expect_error(code, status, fn, *args, message=None, message_contains=None, **kwargs):
+    resp = client_error(fn, *args, **kwargs)
+    assert_error(resp, code, status, message=message, message_contains=message_contains)
+    return resp
+
+
+def md5_hex(data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.md5(data).hexdigest()
+
+
+def md5_of_message_attributes(attributes):
+    """MD5OfMessageAttributes as AWS computes it (see sqs-md5-vectors.json): names sorted; for each,
+    len32be(name) name len32be(type) type, transport byte 1 (String/Number) or 2 (Binary),
+    len32be(value) value."""
+
+    def field(b):
+        return struct.pack(">I", len(b)) + b
+
+    buf = b""
+    for name in sorted(attributes, key=lambda n: n.encode("utf-8")):
+        a = attributes[name]
+        buf += field(name.encode("utf-8")) + field(a["DataType"].encode("utf-8"))
+        if "BinaryValue" in a:
+            v = a["BinaryValue"]
+            buf += b"\x02" + field(v if isinstance(v, bytes) else v.encode("utf-8"))
+        else:
+            buf += b"\x01" + field(a["StringValue"].encode("utf-8"))
+    return hashlib.md5(buf).hexdigest()
+
+
+def load_md5_vectors():
+    if not MD5_VECTORS.exists():
+        pytest.skip(f"conformance vectors not present at {MD5_VECTORS}")
+    return json.loads(MD5_VECTORS.read_text(encoding="utf-8"))
+
+
+def vector_attributes(vector_attrs):
+    """The vectors file's attribute map as boto3 MessageAttributes (binary values decoded)."""
+    out = {}
+    for name, a in vector_attrs.items():
+        v = {"DataType": a["DataType"]}
+        if "BinaryValueBase64" in a:
+            v["BinaryValue"] = base64.b64decode(a["BinaryValueBase64"])
+        else:
+            v["StringValue"] = a["StringValue"]
+        out[name] = v
+    return out
+
+
+def drain(client, queue_url, visibility=600, limit=100000):
+    """Receives until the queue returns nothing; returns the messages (kept in flight)."""
+    got = []
+    empty = 0
+    while empty < 2 and len(got) < limit:
+        r = client.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=visibility, WaitTimeSeconds=0
+        )
+        msgs = r.get("Messages", [])
+        if msgs:
+            got.extend(msgs)
+            empty = 0
+        else:
+            empty += 1
+    return got
+
+
+def counts(client, queue_url):
+    attrs = client.get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
+    return (
+        int(attrs["ApproximateNumberOfMessages"]),
+        int(attrs["ApproximateNumberOfMessagesNotVisible"]),
+        int(attrs["ApproximateNumberOfMessagesDelayed"]),
+    )
+
+
+def parse_query_error(body):
+    """(Type, Code, Message) of a Query <ErrorResponse>."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(body)
+    ns = {"s": root.tag[1:].split("}")[0]} if root.tag.startswith("{") else {}
+    prefix = "s:" if ns else ""
+    err = root.find(f"{prefix}Error", ns)
+    assert err is not None, body
+
+    def text(tag):
+        el = err.find(f"{prefix}{tag}", ns)
+        return el.text if el is not None else None
+
+    return text("Type"), text("Code"), text("Message")
