@@ -255,3 +255,74 @@ def test_move_task_survives_restart(sluice_factory):
     assert status == "COMPLETED"
     assert counts(c, dlq) == (0, 0, 0)
     assert sorted(m["Body"] for m in drain(c, source)) == ["resume-0", "resume-1", "resume-2"]
+
+
+def test_fifo_order_and_exactly_once_survive_sigkill(sluice_factory):
+    """FIFO order within each group and deduplication hold across a SIGKILL mid-burst and the
+    client retries that follow it."""
+    groups = 4
+    per_group = 60
+    s = sluice_factory()
+    url = s.client().create_queue(
+        QueueName=unique_name("crash") + ".fifo", Attributes={"FifoQueue": "true"}
+    )["QueueUrl"]
+    acked = {g: [] for g in range(groups)}  # group -> acknowledged indexes, in send order
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def sender(g):
+        c = s.client(read_timeout=10)
+        for i in range(per_group):
+            try:
+                c.send_message(
+                    QueueUrl=url,
+                    MessageBody=f"{g}:{i}",
+                    MessageGroupId=f"group-{g}",
+                    MessageDeduplicationId=f"{g}-{i}",
+                )
+            except Exception:
+                return
+            with lock:
+                acked[g].append(i)
+                if sum(len(v) for v in acked.values()) >= groups * per_group // 2:
+                    enough.set()
+
+    threads = [threading.Thread(target=sender, args=(g,)) for g in range(groups)]
+    for t in threads:
+        t.start()
+    assert enough.wait(timeout=60)
+    s.kill()
+    for t in threads:
+        t.join(timeout=30)
+
+    s.restart()
+    c = s.client()
+    # A client that lost its connection retries with the same deduplication ids and then
+    # goes on: the retries of acknowledged sends must not be stored twice.
+    for g in range(groups):
+        sent = acked[g]
+        resume = sent[-1] + 1 if sent else 0
+        for i in range(max(0, resume - 5), min(per_group, resume + 5)):
+            c.send_message(
+                QueueUrl=url, MessageBody=f"{g}:{i}", MessageGroupId=f"group-{g}", MessageDeduplicationId=f"{g}-{i}"
+            )
+            if i >= resume:
+                acked[g].append(i)
+
+    seen = {g: [] for g in range(groups)}
+    while True:
+        r = c.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)
+        msgs = r.get("Messages", [])
+        if not msgs:
+            break
+        for m in msgs:
+            g, i = (int(x) for x in m["Body"].split(":"))
+            seen[g].append(i)
+        c.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(msgs)]
+        )
+    for g in range(groups):
+        assert seen[g] == sorted(seen[g]), f"group {g} out of order: {seen[g]}"
+        assert len(seen[g]) == len(set(seen[g])), f"group {g} delivered a duplicate: {seen[g]}"
+        missing = set(acked[g]) - set(seen[g])
+        assert not missing, f"group {g} lost acknowledged messages {sorted(missing)}"
