@@ -7,6 +7,9 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
+#include <sys/statvfs.h>
+
+#include <chrono>
 #include <filesystem>
 
 #include "storage/group_committer.h"
@@ -23,9 +26,10 @@ Error FromRocks(const rocksdb::Status& s, const char* what) {
 
 class RocksKvStore final : public KvStore {
  public:
-  RocksKvStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+  RocksKvStore(rocksdb::DB* db, std::string dir, std::vector<rocksdb::ColumnFamilyHandle*> handles,
                Durability durability)
       : db_(db),
+        dir_(std::move(dir)),
         handles_(std::move(handles)),
         durability_(durability),
         committer_([this](const std::vector<const Batch*>& b) { return Write(b); }) {}
@@ -78,6 +82,8 @@ class RocksKvStore final : public KvStore {
   rocksdb::ColumnFamilyHandle* Handle(Space s) { return handles_[static_cast<int>(s)]; }
 
   Status Write(const std::vector<const Batch*>& batches) {
+    Status room = CheckSpace(batches);
+    if (!room.ok()) return room;
     rocksdb::WriteBatch wb;
     for (const Batch* b : batches) {
       for (const Mutation& m : *b) {
@@ -98,12 +104,64 @@ class RocksKvStore final : public KvStore {
     }
     rocksdb::WriteOptions wo;
     wo.sync = durability_ == Durability::kDurable;
+    if (failed_) {
+      // After an I/O error (a full disk, say) RocksDB refuses writes until
+      // resumed; try on each write so service comes back once space does.
+      rocksdb::Status r = db_->Resume();
+      if (!r.ok()) return Unavailable(r);
+      failed_ = false;
+    }
     rocksdb::Status s = db_->Write(wo, &wb);
-    if (!s.ok()) return FromRocks(s, "write failed");
+    if (!s.ok()) {
+      failed_ = true;
+      return Unavailable(s);
+    }
     return {};
   }
 
+  // RocksDB must never meet a full disk: its reaction (a background error
+  // and, in builds with assertions, an abort) would take the server down.
+  // So writes stop while free space is below a reserve that covers a
+  // memtable flush; batches that only delete still pass down to a quarter
+  // of it, so that consumers can drain a full queue.
+  Status CheckSpace(const std::vector<const Batch*>& batches) {
+    auto now = std::chrono::steady_clock::now();
+    if (low_space_ || now - last_space_check_ > std::chrono::milliseconds(50)) {
+      struct statvfs st;
+      if (::statvfs(dir_.c_str(), &st) == 0) {
+        free_bytes_ = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+        low_space_ = free_bytes_ < kSpaceReserve;
+      }
+      last_space_check_ = now;
+    }
+    if (!low_space_) return {};
+    bool only_deletes = true;
+    for (const Batch* b : batches) {
+      for (const Mutation& m : *b) only_deletes = only_deletes && m.op != Mutation::Op::kPut;
+    }
+    if (only_deletes && free_bytes_ >= kSpaceReserve / 4) return {};
+    return Error{"ServiceUnavailable",
+                 "The store is out of disk space (" + std::to_string(free_bytes_ >> 20) +
+                     " MiB free, " + std::to_string(kSpaceReserve >> 20) + " MiB reserved).",
+                 503, false};
+  }
+
+  // A store that cannot write is a service that is unavailable for now.
+  static Error Unavailable(const rocksdb::Status& s) {
+    bool space = s.IsNoSpace() || s.ToString().find("No space") != std::string::npos;
+    if (space) return Error{"ServiceUnavailable", "The store is out of space: " + s.ToString(), 503, false};
+    return Error{"InternalFailure", "The store failed to write: " + s.ToString(), 500, false};
+  }
+
+  static constexpr uint64_t kSpaceReserve = 96ull << 20;
+
   rocksdb::DB* db_;
+  std::string dir_;
+  // Used only on the committer thread.
+  bool failed_ = false;
+  bool low_space_ = false;
+  uint64_t free_bytes_ = 0;
+  std::chrono::steady_clock::time_point last_space_check_{};
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   Durability durability_;
   bool closed_ = false;
@@ -147,7 +205,7 @@ Result<std::unique_ptr<KvStore>> OpenRocksKvStore(const std::string& dir, Durabi
   // handles[0] is the default family, unused.
   db->DestroyColumnFamilyHandle(handles[0]);
   handles.erase(handles.begin());
-  return std::unique_ptr<KvStore>(new RocksKvStore(db, std::move(handles), durability));
+  return std::unique_ptr<KvStore>(new RocksKvStore(db, dir, std::move(handles), durability));
 }
 
 }  // namespace sluice::storage
