@@ -73,7 +73,10 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseForm(std::s
 
 std::optional<int64_t> ParseInt(std::string_view in) {
   if (in.empty()) return std::nullopt;
-  if (in[0] == '+') in.remove_prefix(1);
+  if (in[0] == '+') {
+    in.remove_prefix(1);
+    if (in.empty() || in[0] == '-') return std::nullopt;
+  }
   int64_t v = 0;
   auto [p, ec] = std::from_chars(in.data(), in.data() + in.size(), v);
   if (ec != std::errc() || p != in.data() + in.size()) return std::nullopt;

@@ -727,7 +727,7 @@ TEST(ValidateAwsJson, LengthLimitsAreEnforced) {
 // and range messages do, e.g. Firehose: "1 validation error detected: Value
 // 'bobStack...' at 'deliveryStreamName' failed to satisfy constraint: Member
 // must have length less than or equal to 64".
-TEST(ValidateAwsJson, DISABLED_StringLengthMessageQuotesTheValue) {
+TEST(ValidateAwsJson, StringLengthMessageQuotesTheValue) {
   std::string name(129, 'a');
   Status st = Validate(Kinesis(), Op(Kinesis(), "CreateStream"), Map({{"StreamName", Str(name)}}),
                        ValidationStyle::kValidation);

@@ -57,7 +57,7 @@ class Validator {
         break;
       case ShapeType::kString:
         if (style_ == ValidationStyle::kValidation) {
-          Length(s, Utf16Length(v.as_string()), path, "length");
+          Length(s, Utf16Length(v.as_string()), path, "length", &v.as_string());
           Pattern(s, v.as_string(), path);
           Enum(s, v.as_string(), path);
         }
@@ -105,12 +105,15 @@ class Validator {
     }
   }
 
-  void Length(const Shape& s, int64_t n, const std::string& path, const char*) {
+  // AWS quotes string values ("Value 'abc' at 'streamName' ..."), not others.
+  void Length(const Shape& s, int64_t n, const std::string& path, const char*,
+              const std::string* text = nullptr) {
     if (style_ != ValidationStyle::kValidation) return;
+    std::string value = text ? "Value '" + *text + "' at '" : "Value at '";
     if (s.has_min && n < s.min) {
-      messages_.push_back("Value at '" + path + "' failed to satisfy constraint: Member must have length greater than or equal to " + std::to_string(s.min));
+      messages_.push_back(value + path + "' failed to satisfy constraint: Member must have length greater than or equal to " + std::to_string(s.min));
     } else if (s.has_max && n > s.max) {
-      messages_.push_back("Value at '" + path + "' failed to satisfy constraint: Member must have length less than or equal to " + std::to_string(s.max));
+      messages_.push_back(value + path + "' failed to satisfy constraint: Member must have length less than or equal to " + std::to_string(s.max));
     }
   }
 

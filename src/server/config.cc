@@ -1,5 +1,8 @@
 #include "server/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
@@ -8,11 +11,6 @@
 
 namespace sluice::server {
 namespace {
-
-bool IsLoopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" ||
-         host.rfind("127.", 0) == 0;
-}
 
 // Applies the TOML file's values to options not given by flag or environment.
 Status ApplyConfigFile(const std::string& path, CLI::App& app, Config& c) {
@@ -96,6 +94,16 @@ Status Check(const Config& c) {
 }
 
 }  // namespace
+
+bool IsLoopback(const std::string& host) {
+  // Address literals only (a name such as "127.example.com" may resolve anywhere).
+  if (host == "localhost") return true;
+  in_addr v4;
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return false;
+}
 
 Result<ParsedArgs> ParseArgs(int argc, char** argv) {
   ParsedArgs out;

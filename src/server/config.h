@@ -34,6 +34,9 @@ struct ParsedArgs {
   int exit_code = 0;
 };
 
+// True for "localhost" and loopback address literals (127.0.0.0/8, ::1).
+bool IsLoopback(const std::string& host);
+
 // Parses argv. On a bad flag, value or config file returns an Error whose
 // message is meant for the user.
 Result<ParsedArgs> ParseArgs(int argc, char** argv);

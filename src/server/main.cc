@@ -27,9 +27,6 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-bool IsLoopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 int Serve(const Config& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));

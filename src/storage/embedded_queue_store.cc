@@ -27,6 +27,11 @@ constexpr std::string_view kSecretKey = "server-secret";
 constexpr std::string_view kNextQueueIdKey = "next-queue-id";
 constexpr std::string_view kDedupPrefix = "dedup/";
 constexpr std::string_view kRecordPrefix = "record/";
+// Seqs are handed out below a persisted ceiling, raised in steps, so a seq is
+// never reused after a restart even when the newest messages were deleted
+// (a receipt handle of a deleted message must never match a new one).
+constexpr std::string_view kSeqCeilingPrefix = "seq-ceiling/";
+constexpr uint64_t kSeqStep = 1 << 16;
 
 std::string QueueKey(std::string_view account, std::string_view name) {
   std::string k(kQueuePrefix);
@@ -138,6 +143,7 @@ struct MessageState {
   int64_t sent_ms = 0;
   int64_t visible_at_ms = 0;
   int64_t first_receive_ms = 0;
+  int64_t last_receive_ms = 0;
   uint32_t receive_count = 0;
   uint32_t group = 0;  // interned group id; 0 when the message has none
   bool ready = false;  // in Queue::ready, else in Queue::waiting
@@ -148,6 +154,7 @@ std::string EncodeState(const MessageState& s) {
   bytes::PutU32(out, s.receive_count);
   bytes::PutI64(out, s.first_receive_ms);
   bytes::PutI64(out, s.visible_at_ms);
+  bytes::PutI64(out, s.last_receive_ms);
   return out;
 }
 
@@ -156,6 +163,7 @@ bool DecodeState(std::string_view in, MessageState& s) {
   r.U32(s.receive_count);
   r.I64(s.first_receive_ms);
   r.I64(s.visible_at_ms);
+  r.I64(s.last_receive_ms);
   return r.done();
 }
 
@@ -170,6 +178,12 @@ struct DedupEntry {
   uint64_t seq = 0;
 };
 
+std::string SeqCeilingKey(uint64_t queue_id) {
+  std::string k(kSeqCeilingPrefix);
+  bytes::PutU64(k, queue_id);
+  return k;
+}
+
 struct Queue {
   explicit Queue(QueueMeta m) : meta(std::move(m)) { group_names.emplace_back(); }
   std::mutex mu;
@@ -177,6 +191,19 @@ struct Queue {
   bool deleted = false;      // GUARDED_BY(mu)
   uint64_t next_seq = 1;     // GUARDED_BY(mu)
   uint64_t reserved_seq = 1; // GUARDED_BY(mu): seqs handed to pending sends
+  uint64_t seq_ceiling = 1;  // GUARDED_BY(mu): persisted bound on seqs handed out
+  uint64_t purge_floor = 0;  // GUARDED_BY(mu): sends below it committed into a purge
+
+  // Hands out the next seq; raises the persisted ceiling in the same batch.
+  uint64_t NextSeq(Batch& batch) {
+    if (reserved_seq >= seq_ceiling) {
+      seq_ceiling = reserved_seq + kSeqStep;
+      std::string v;
+      bytes::PutU64(v, seq_ceiling);
+      batch.push_back({Mutation::Op::kPut, Space::kMeta, SeqCeilingKey(meta.id), v});
+    }
+    return reserved_seq++;
+  }
   std::map<uint64_t, MessageState> messages;       // GUARDED_BY(mu)
   std::set<uint64_t> ready;                        // GUARDED_BY(mu): visible, by seq
   std::set<std::pair<int64_t, uint64_t>> waiting;  // GUARDED_BY(mu): (visible_at, seq)
@@ -359,7 +386,15 @@ class EmbeddedQueueStore final : public QueueStore {
         return true;
       });
       if (!ms.ok()) return ms;
+      auto ceiling = kv_->Get(Space::kMeta, SeqCeilingKey(m.id));
+      if (!ceiling.ok()) return ceiling.error();
+      if (ceiling->has_value()) {
+        bytes::Reader r(**ceiling);
+        uint64_t v = 0;
+        if (r.U64(v)) q->next_seq = std::max(q->next_seq, v);
+      }
       q->reserved_seq = q->next_seq;
+      q->seq_ceiling = q->next_seq;
       next_queue_id_ = std::max(next_queue_id_, m.id + 1);
       by_id_[m.id] = q;
       by_name_[QueueKey(m.account_id, m.name)] = q;
@@ -448,6 +483,7 @@ class EmbeddedQueueStore final : public QueueStore {
     batch.push_back({Mutation::Op::kDeleteRange, Space::kMessages, from, to});
     batch.push_back({Mutation::Op::kDeleteRange, Space::kMessageState, from, to});
     batch.push_back({Mutation::Op::kDeleteRange, Space::kMeta, DedupPrefix(queue_id), DedupPrefix(queue_id + 1)});
+    batch.push_back({Mutation::Op::kDelete, Space::kMeta, SeqCeilingKey(queue_id), {}});
     kv_->Commit(std::move(batch), [done = std::move(done)](Status st) { done(std::move(st)); });
   }
 
@@ -472,7 +508,7 @@ class EmbeddedQueueStore final : public QueueStore {
             outcomes[i] = SendOutcome{d->second.seq, d->second.message_id, true};
             continue;
           }
-          uint64_t seq = q->reserved_seq++;
+          uint64_t seq = q->NextSeq(batch);
           DedupEntry e{options.now_ms + options.dedup_window_ms, m.message_id, seq};
           batch.push_back({Mutation::Op::kPut, Space::kMeta, DedupPrefix(queue_id) + key,
                            EncodeDedup(e.expires_ms, e.message_id, e.seq)});
@@ -481,7 +517,7 @@ class EmbeddedQueueStore final : public QueueStore {
           new_dedup_keys.push_back(key);
           outcomes[i] = SendOutcome{seq, m.message_id, false};
         } else {
-          outcomes[i] = SendOutcome{q->reserved_seq++, m.message_id, false};
+          outcomes[i] = SendOutcome{q->NextSeq(batch), m.message_id, false};
         }
         stored.push_back(i);
         batch.push_back({Mutation::Op::kPut, Space::kMessages, MessageKey(queue_id, outcomes[i].seq),
@@ -505,6 +541,7 @@ class EmbeddedQueueStore final : public QueueStore {
                                    new_dedup_keys = std::move(new_dedup_keys),
                                    done = std::move(done)](Status st) mutable {
       bool available = false;
+      Batch orphans;
       {
         std::lock_guard<std::mutex> lock(q->mu);
         if (!st.ok()) {
@@ -512,6 +549,11 @@ class EmbeddedQueueStore final : public QueueStore {
           for (const auto& k : new_dedup_keys) q->dedup.erase(k);
         } else if (!q->deleted) {
           for (auto& p : pending) {
+            if (p.seq < q->purge_floor) {
+              // Sent while a purge was under way: purged with the rest.
+              orphans.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(q->meta.id, p.seq), {}});
+              continue;
+            }
             p.state.group = q->InternGroup(p.group);
             // Sends may commit out of seq order; visibility uses the send time.
             q->AddMessage(p.seq, p.state, p.state.sent_ms);
@@ -521,6 +563,7 @@ class EmbeddedQueueStore final : public QueueStore {
           }
         }
       }
+      if (!orphans.empty()) kv_->Commit(std::move(orphans), [](Status) {});
       if (!st.ok()) return done(std::move(st).error());
       done(std::move(outcomes));
       if (available) Notify(q->meta.id);
@@ -560,6 +603,7 @@ class EmbeddedQueueStore final : public QueueStore {
         q->Unplace(seq, s);
         s.receive_count++;
         if (s.first_receive_ms == 0) s.first_receive_ms = options.now_ms;
+        s.last_receive_ms = options.now_ms;
         s.visible_at_ms = options.now_ms + options.visibility_ms;
         s.ready = false;
         q->waiting.emplace(s.visible_at_ms, seq);
@@ -621,7 +665,7 @@ class EmbeddedQueueStore final : public QueueStore {
       }
       std::lock_guard<std::mutex> lock(dlq->mu);
       for (auto& [seq, m] : moved) {
-        seq = dlq->reserved_seq++;
+        seq = dlq->NextSeq(batch);
         batch.push_back({Mutation::Op::kPut, Space::kMessages, MessageKey(dlq->meta.id, seq), EncodeMessage(m)});
       }
     }
@@ -684,7 +728,7 @@ class EmbeddedQueueStore final : public QueueStore {
       std::lock_guard<std::mutex> lock(dq->mu);
       for (auto& [src_seq, m] : list) {
         if (!removed.count(src_seq)) continue;
-        uint64_t seq = dq->reserved_seq++;
+        uint64_t seq = dq->NextSeq(batch);
         batch.push_back({Mutation::Op::kPut, Space::kMessages, MessageKey(dest_id, seq), EncodeMessage(m)});
         entries.emplace_back(seq, std::move(m));
       }
@@ -707,6 +751,7 @@ class EmbeddedQueueStore final : public QueueStore {
     Batch batch;
     HandleState state;
     bool grouped = false;
+    std::optional<Removed> removed;
     {
       std::lock_guard<std::mutex> lock(q->mu);
       auto it = q->messages.find(seq);
@@ -717,13 +762,19 @@ class EmbeddedQueueStore final : public QueueStore {
       } else {
         state = HandleState::kCurrent;
         grouped = it->second.group != 0;
-        q->RemoveMessage(it);
+        removed = RemoveLocked(*q, it);
         batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(queue_id, seq), {}});
         batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(queue_id, seq), {}});
       }
     }
     if (batch.empty()) return done(state);
-    kv_->Commit(std::move(batch), [this, queue_id, state, grouped, done = std::move(done)](Status st) {
+    kv_->Commit(std::move(batch), [this, q, queue_id, state, grouped, removed,
+                                   done = std::move(done)](Status st) {
+      if (!st.ok()) {
+        // The delete did not happen: the message stays deliverable.
+        std::lock_guard<std::mutex> lock(q->mu);
+        if (!q->deleted) RestoreLocked(*q, *removed);
+      }
       if (!st.ok()) return done(std::move(st).error());
       done(state);
       // The message's group may hold back others (FIFO): they may be due now.
@@ -732,11 +783,13 @@ class EmbeddedQueueStore final : public QueueStore {
   }
 
   void ChangeVisibility(uint64_t queue_id, uint64_t seq, uint32_t receive_count,
-                        int64_t visible_at_ms, int64_t now_ms, Done<void> done) override {
+                        int64_t visible_at_ms, int64_t now_ms, int64_t max_total_ms,
+                        Done<void> done) override {
     auto q = Get(queue_id);
     if (!q) return done(NoQueue());
     Batch batch;
     bool available = false;
+    MessageState previous;
     {
       std::lock_guard<std::mutex> lock(q->mu);
       q->Promote(now_ms);
@@ -749,14 +802,31 @@ class EmbeddedQueueStore final : public QueueStore {
       // out but that nobody received since still answers to its latest
       // handle, as on AWS.
       if (s.receive_count == 0) return done(Error{"MessageNotInflight", ""});
+      // AWS caps a message's invisibility at 12 hours after its receive.
+      // Whole seconds, as AWS counts them: 43200 right after a receive is allowed.
+      if (max_total_ms > 0 && (visible_at_ms - s.last_receive_ms) / 1000 > max_total_ms / 1000) {
+        return done(Error{"VisibilityLimit", ""});
+      }
+      previous = s;
       q->Unplace(seq, s);
       s.visible_at_ms = visible_at_ms;
       q->Place(seq, s, now_ms);
       available = s.ready;
       batch.push_back({Mutation::Op::kPut, Space::kMessageState, MessageKey(queue_id, seq), EncodeState(s)});
     }
-    kv_->Commit(std::move(batch), [this, queue_id, available, done = std::move(done)](Status st) {
+    kv_->Commit(std::move(batch), [this, q, seq, previous, queue_id, available,
+                                   done = std::move(done)](Status st) {
       bool ok = st.ok();
+      if (!ok) {
+        // Not written: the old deadline stands.
+        std::lock_guard<std::mutex> lock(q->mu);
+        auto it = q->messages.find(seq);
+        if (it != q->messages.end()) {
+          q->Unplace(seq, it->second);
+          it->second.visible_at_ms = previous.visible_at_ms;
+          q->Place(seq, it->second, previous.visible_at_ms - 1);
+        }
+      }
       done(std::move(st));
       if (ok && available) Notify(queue_id);
     });
@@ -766,17 +836,33 @@ class EmbeddedQueueStore final : public QueueStore {
     auto q = Get(queue_id);
     if (!q) return done(NoQueue());
     Batch batch;
+    auto removed = std::make_shared<std::vector<Removed>>();
+    uint64_t old_floor;
     {
       std::lock_guard<std::mutex> lock(q->mu);
-      while (!q->messages.empty()) q->RemoveMessage(q->messages.begin());
-      // Sends not yet committed keep their higher seqs and survive the purge,
-      // as messages sent after the purge started.
+      old_floor = q->purge_floor;
+      removed->reserve(q->messages.size());
+      while (!q->messages.empty()) removed->push_back(RemoveLocked(*q, q->messages.begin()));
+      // Every seq handed out so far is purged, including sends whose writes
+      // are still under way: their completions see the floor and drop them.
+      q->purge_floor = q->reserved_seq;
       std::string from = MessageKey(queue_id, 0);
       std::string to = MessageKey(queue_id, q->reserved_seq);
       batch.push_back({Mutation::Op::kDeleteRange, Space::kMessages, from, to});
       batch.push_back({Mutation::Op::kDeleteRange, Space::kMessageState, from, to});
     }
-    kv_->Commit(std::move(batch), [done = std::move(done)](Status st) { done(std::move(st)); });
+    kv_->Commit(std::move(batch), [q, removed, old_floor, done = std::move(done)](Status st) {
+      if (!st.ok()) {
+        // Nothing was deleted on disk: put the messages back.
+        {
+          std::lock_guard<std::mutex> lock(q->mu);
+          q->purge_floor = old_floor;
+          for (auto& r : *removed) RestoreLocked(*q, r);
+        }
+        return done(std::move(st));
+      }
+      done(std::move(st));
+    });
   }
 
   Result<QueueCounts> Counts(uint64_t queue_id, int64_t now_ms) override {
@@ -853,6 +939,27 @@ class EmbeddedQueueStore final : public QueueStore {
   }
 
  private:
+  // A message taken out of the index, with what it takes to put it back.
+  struct Removed {
+    uint64_t seq;
+    MessageState state;
+    std::string group;
+  };
+
+  static Removed RemoveLocked(Queue& q, std::map<uint64_t, MessageState>::iterator it) {
+    Removed r{it->first, it->second, q.group_names[it->second.group]};
+    q.RemoveMessage(it);
+    return r;
+  }
+
+  // Puts a removed message back where it was: visible, or waiting for its deadline.
+  static void RestoreLocked(Queue& q, const Removed& r) {
+    MessageState s = r.state;
+    s.group = q.InternGroup(r.group);
+    int64_t placed_at = s.ready ? s.visible_at_ms : s.visible_at_ms - 1;
+    q.AddMessage(r.seq, s, placed_at);
+  }
+
   static Error NoQueue() { return Error{"QueueDoesNotExist", "The specified queue does not exist."}; }
 
   std::shared_ptr<Queue> Get(uint64_t id) const {
@@ -877,6 +984,7 @@ class EmbeddedQueueStore final : public QueueStore {
       std::lock_guard<std::mutex> lock(q->mu);
       if (q->deleted) return;
       for (auto& [seq, m] : entries) {
+        if (seq < q->purge_floor) continue;
         MessageState s;
         s.sent_ms = m.sent_ms;
         s.visible_at_ms = m.visible_at_ms;

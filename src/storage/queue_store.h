@@ -148,9 +148,16 @@ class QueueStore {
   virtual void DeleteMessage(uint64_t queue_id, uint64_t seq, uint32_t receive_count,
                              Done<HandleState> done) = 0;
   // Sets the message's visibility deadline. Errors: "MessageNotInflight" when
-  // the message is visible; HandleState kStale/kGone as "ReceiptHandleStale".
+  // the message was never received; "ReceiptHandleStale" when the receipt is
+  // not the latest (or the message is gone); "VisibilityLimit" when the new
+  // deadline is more than max_total_ms after the latest receive (0: no cap).
   virtual void ChangeVisibility(uint64_t queue_id, uint64_t seq, uint32_t receive_count,
-                                int64_t visible_at_ms, int64_t now_ms, Done<void> done) = 0;
+                                int64_t visible_at_ms, int64_t now_ms, int64_t max_total_ms,
+                                Done<void> done) = 0;
+  void ChangeVisibility(uint64_t queue_id, uint64_t seq, uint32_t receive_count,
+                        int64_t visible_at_ms, int64_t now_ms, Done<void> done) {
+    ChangeVisibility(queue_id, seq, receive_count, visible_at_ms, now_ms, 0, std::move(done));
+  }
   virtual void Purge(uint64_t queue_id, Done<void> done) = 0;
 
   virtual Result<QueueCounts> Counts(uint64_t queue_id, int64_t now_ms) = 0;
@@ -172,7 +179,8 @@ class QueueStore {
 };
 
 // The embedded implementation: indexes in memory, records in a KvStore.
-// Recovers all state from the KvStore on open.
+// Recovers all state from the KvStore on open. Owners close the KvStore
+// (completing its pending commits) before destroying the QueueStore.
 Result<std::unique_ptr<QueueStore>> OpenEmbeddedQueueStore(KvStore* kv, int64_t now_ms);
 
 }  // namespace sluice::storage

@@ -31,13 +31,15 @@ class FifoStoreTest : public ::testing::TestWithParam<bool> {
     Open();
   }
   void TearDown() override {
+    // Close the KvStore first: its committer may still complete into the store.
+    if (kv_) kv_->Close();
     store_.reset();
     kv_.reset();
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   void Open() {
-    store_.reset();
     if (kv_) kv_->Close();
+    store_.reset();
     kv_.reset();
     if (GetParam()) {
       kv_ = std::move(OpenRocksKvStore(dir_.string(), Durability::kDurable)).value();

@@ -19,6 +19,9 @@ namespace sluice::sqs {
 
 using Done = Service::Done;
 
+// AWS's cap on how long a message may stay invisible after a receive.
+inline constexpr int64_t kMaxVisibilityMs = 43'200'000;
+
 // Long polls waiting for messages, keyed by queue.
 class LongPolls {
  public:

@@ -718,7 +718,7 @@ TEST_F(SqsServiceTest, ChangeMessageVisibilityErrors) {
 // returned it: "Value 43200 for parameter VisibilityTimeout is invalid.
 // Reason: Total VisibilityTimeout for the message is beyond the limit [43200
 // seconds]".
-TEST_F(SqsServiceTest, DISABLED_ChangeMessageVisibilityCannotExtendBeyondTwelveHours) {
+TEST_F(SqsServiceTest, ChangeMessageVisibilityCannotExtendBeyondTwelveHours) {
   std::string url = CreateQueue("q");
   Send(url, "m");
   auto got = Receive(url, {{"VisibilityTimeout", Int(60)}});

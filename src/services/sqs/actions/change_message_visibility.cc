@@ -25,8 +25,8 @@ void ChangeMessageVisibility(Sqs& sqs, const CallContext& ctx, const Value& in, 
   int64_t now = sqs.clock->NowMillis();
   std::string shown = *text;
   sqs.store->ChangeVisibility(
-      q->id, handle->seq, handle->receive_count, now + *timeout * 1000, now,
-      [done, shown](Status st) {
+      q->id, handle->seq, handle->receive_count, now + *timeout * 1000, now, kMaxVisibilityMs,
+      [done, shown, timeout = *timeout](Status st) {
         if (st.ok()) return done(Value::Map());
         const Error& e = st.error();
         if (e.code == "ReceiptHandleStale") {
@@ -34,6 +34,12 @@ void ChangeMessageVisibility(Sqs& sqs, const CallContext& ctx, const Value& in, 
                             "Value " + shown +
                                 " for parameter ReceiptHandle is invalid. Reason: Message does not "
                                 "exist or is not available for visibility timeout change."});
+        }
+        if (e.code == "VisibilityLimit") {
+          return done(Error{"InvalidParameterValue",
+                            "Value " + std::to_string(timeout) +
+                                " for parameter VisibilityTimeout is invalid. Reason: Total "
+                                "VisibilityTimeout for the message is beyond the limit [43200 seconds]"});
         }
         if (e.code == "MessageNotInflight") {
           return done(Error{"MessageNotInflight", "The message referred to isn't in flight."});

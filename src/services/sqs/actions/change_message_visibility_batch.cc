@@ -34,8 +34,8 @@ void ChangeMessageVisibilityBatch(Sqs& sqs, const CallContext& ctx, const Value&
     }
     std::string shown = *text;
     sqs.store->ChangeVisibility(
-        q->id, handle->seq, handle->receive_count, now + *timeout * 1000, now,
-        [collector, id, shown](Status st) {
+        q->id, handle->seq, handle->receive_count, now + *timeout * 1000, now, kMaxVisibilityMs,
+        [collector, id, shown, limit_timeout = *timeout](Status st) {
           if (st.ok()) return collector->Succeeded(id);
           const Error& err = st.error();
           if (err.code == "ReceiptHandleStale") {
@@ -44,6 +44,13 @@ void ChangeMessageVisibilityBatch(Sqs& sqs, const CallContext& ctx, const Value&
                           "Value " + shown +
                               " for parameter ReceiptHandle is invalid. Reason: Message does not "
                               "exist or is not available for visibility timeout change."});
+          }
+          if (err.code == "VisibilityLimit") {
+            return collector->Failed(
+                id, Error{"InvalidParameterValue",
+                          "Value " + std::to_string(limit_timeout) +
+                              " for parameter VisibilityTimeout is invalid. Reason: Total "
+                              "VisibilityTimeout for the message is beyond the limit [43200 seconds]"});
           }
           if (err.code == "MessageNotInflight") {
             return collector->Failed(id, Error{"AWS.SimpleQueueService.MessageNotInflight",
