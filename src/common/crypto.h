@@ -25,6 +25,7 @@ std::optional<std::string> Base64UrlDecode(std::string_view text);
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 std::string RandomBytes(size_t n);  // cryptographically strong
-std::string UuidV4();              // "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"
+// "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx": unique, not unpredictable (ids, not secrets).
+std::string UuidV4();
 
 }  // namespace sluice::crypto

@@ -1,6 +1,7 @@
 // Structural validation of decoded input against the model.
 #include <optional>
 #include <regex>
+#include <unordered_map>
 #include <vector>
 #include <string>
 
@@ -19,54 +20,82 @@ std::string LowerFirst(std::string_view s) {
   return out;
 }
 
+// Where a value sits in the input, built into a string only for an error
+// message ("records.1.member.partitionKey").
+struct Path {
+  enum class Kind { kRoot, kMember, kItem, kKey, kValue };
+  const Path* parent = nullptr;
+  Kind kind = Kind::kRoot;
+  std::string_view name;  // member name or map key
+  size_t index = 0;       // list position, from 1
+
+  std::string Render() const {
+    if (kind == Kind::kRoot) return "";
+    std::string base = parent ? parent->Render() : "";
+    switch (kind) {
+      case Kind::kMember:
+        return base.empty() ? LowerFirst(name) : base + "." + LowerFirst(name);
+      case Kind::kItem:
+        return base + "." + std::to_string(index) + ".member";
+      case Kind::kKey:
+        return base + ".key";
+      case Kind::kValue:
+        return base + "." + std::string(name) + ".value";
+      default:
+        return base;
+    }
+  }
+};
+
 class Validator {
  public:
   Validator(const model::Service& svc, ValidationStyle style) : svc_(svc), style_(style) {}
 
-  void Check(int shape_index, const Value& v, const std::string& path) {
+  void Check(int shape_index, const Value& v, const Path& at) {
     const Shape& s = svc_.shape(shape_index);
+    bool full = style_ == ValidationStyle::kValidation;
     switch (s.type) {
       case ShapeType::kStructure:
         for (int i = 0; i < s.member_count; ++i) {
           const Member& m = svc_.members[s.first_member + i];
           const Value* mv = v.is_map() ? v.Find(m.name) : nullptr;
-          std::string mpath = path.empty() ? LowerFirst(m.name) : path + "." + LowerFirst(m.name);
+          Path mpath{&at, Path::Kind::kMember, m.name, 0};
           if (!mv || mv->is_null()) {
             // Query services answer an absent list with their own error
             // (SQS: EmptyBatchRequest), so only scalars and structures are
             // required here in that style.
             bool list = svc_.shape(m.shape).type == ShapeType::kList;
-            if (m.required && !(list && style_ == ValidationStyle::kQuery)) Missing(m, mpath);
+            if (m.required && !(list && !full)) Missing(m, mpath);
             continue;
           }
           Check(m.shape, *mv, mpath);
         }
         break;
       case ShapeType::kList:
-        Length(s, static_cast<int64_t>(v.items().size()), path, "length");
+        Length(s, static_cast<int64_t>(v.items().size()), at, nullptr);
         for (size_t i = 0; i < v.items().size(); ++i) {
-          Check(s.list_member, v.items()[i], path + "." + std::to_string(i + 1) + ".member");
+          Check(s.list_member, v.items()[i], Path{&at, Path::Kind::kItem, {}, i + 1});
         }
         break;
       case ShapeType::kMap:
-        Length(s, static_cast<int64_t>(v.members().size()), path, "length");
+        Length(s, static_cast<int64_t>(v.members().size()), at, nullptr);
         for (const auto& [k, mv] : v.members()) {
-          Check(s.map_key, Value::String(k), path + ".key");
-          Check(s.map_value, mv, path + "." + k + ".value");
+          if (full) Check(s.map_key, Value::String(k), Path{&at, Path::Kind::kKey, k, 0});
+          Check(s.map_value, mv, Path{&at, Path::Kind::kValue, k, 0});
         }
         break;
       case ShapeType::kString:
-        if (style_ == ValidationStyle::kValidation) {
-          Length(s, Utf16Length(v.as_string()), path, "length", &v.as_string());
-          Pattern(s, v.as_string(), path);
-          Enum(s, v.as_string(), path);
+        if (full) {
+          Length(s, Utf16Length(v.as_string()), at, &v.as_string());
+          Pattern(s, v.as_string(), at);
+          Enum(s, v.as_string(), at);
         }
         break;
       case ShapeType::kBlob:
-        Length(s, static_cast<int64_t>(v.as_string().size()), path, "length");
+        Length(s, static_cast<int64_t>(v.as_string().size()), at, nullptr);
         break;
       case ShapeType::kInteger:
-        if (style_ == ValidationStyle::kValidation) Range(s, v, path);
+        if (full) Range(s, v, at);
         break;
       default:
         break;
@@ -94,21 +123,22 @@ class Validator {
     return n;
   }
 
-  void Missing(const Member& m, const std::string& path) {
+  void Missing(const Member& m, const Path& at) {
     if (style_ == ValidationStyle::kQuery) {
       if (!first_missing_) {
         first_missing_ = Error{"MissingParameter", "The request must contain the parameter " +
                                                        std::string(m.query_name) + "."};
       }
     } else {
-      messages_.push_back("Value null at '" + path + "' failed to satisfy constraint: Member must not be null");
+      messages_.push_back("Value null at '" + at.Render() + "' failed to satisfy constraint: Member must not be null");
     }
   }
 
   // AWS quotes string values ("Value 'abc' at 'streamName' ..."), not others.
-  void Length(const Shape& s, int64_t n, const std::string& path, const char*,
-              const std::string* text = nullptr) {
+  void Length(const Shape& s, int64_t n, const Path& at, const std::string* text) {
     if (style_ != ValidationStyle::kValidation) return;
+    if (!(s.has_min && n < s.min) && !(s.has_max && n > s.max)) return;
+    std::string path = at.Render();
     std::string value = text ? "Value '" + *text + "' at '" : "Value at '";
     if (s.has_min && n < s.min) {
       messages_.push_back(value + path + "' failed to satisfy constraint: Member must have length greater than or equal to " + std::to_string(s.min));
@@ -117,8 +147,10 @@ class Validator {
     }
   }
 
-  void Range(const Shape& s, const Value& v, const std::string& path) {
+  void Range(const Shape& s, const Value& v, const Path& at) {
     int64_t n = v.as_int();
+    if (!(s.has_min && n < s.min) && !(s.has_max && n > s.max)) return;
+    std::string path = at.Render();
     if (s.has_min && n < s.min) {
       messages_.push_back("Value '" + std::to_string(n) + "' at '" + path + "' failed to satisfy constraint: Member must have value greater than or equal to " + std::to_string(s.min));
     } else if (s.has_max && n > s.max) {
@@ -126,19 +158,31 @@ class Validator {
     }
   }
 
-  void Pattern(const Shape& s, const std::string& text, const std::string& path) {
+  void Pattern(const Shape& s, const std::string& text, const Path& at) {
     if (s.pattern.empty()) return;
-    try {
-      std::regex re(std::string(s.pattern), std::regex::ECMAScript);
-      if (!std::regex_match(text, re)) {
-        messages_.push_back("Value '" + text + "' at '" + path + "' failed to satisfy constraint: Member must satisfy regular expression pattern: " + std::string(s.pattern));
-      }
-    } catch (const std::regex_error&) {
-      // A model pattern std::regex cannot compile is not enforced.
+    const std::regex* re = CompiledPattern(s.pattern);
+    if (re && !std::regex_match(text, *re)) {
+      messages_.push_back("Value '" + text + "' at '" + at.Render() + "' failed to satisfy constraint: Member must satisfy regular expression pattern: " + std::string(s.pattern));
     }
   }
 
-  void Enum(const Shape& s, const std::string& text, const std::string& path) {
+  // Patterns compile once per thread; one std::regex cannot compile (some
+  // models use Java-only syntax) is not enforced.
+  static const std::regex* CompiledPattern(std::string_view pattern) {
+    thread_local std::unordered_map<const char*, std::optional<std::regex>> cache;
+    auto it = cache.find(pattern.data());
+    if (it == cache.end()) {
+      std::optional<std::regex> re;
+      try {
+        re.emplace(std::string(pattern), std::regex::ECMAScript | std::regex::optimize);
+      } catch (const std::regex_error&) {
+      }
+      it = cache.emplace(pattern.data(), std::move(re)).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+
+  void Enum(const Shape& s, const std::string& text, const Path& at) {
     if (s.enum_count == 0) return;
     std::string set;
     for (int i = 0; i < s.enum_count; ++i) {
@@ -146,7 +190,7 @@ class Validator {
       if (e == text) return;
       set += (i ? ", " : "") + std::string(e);
     }
-    messages_.push_back("Value '" + text + "' at '" + path + "' failed to satisfy constraint: Member must satisfy enum value set: [" + set + "]");
+    messages_.push_back("Value '" + text + "' at '" + at.Render() + "' failed to satisfy constraint: Member must satisfy enum value set: [" + set + "]");
   }
 
   const model::Service& svc_;
@@ -161,7 +205,7 @@ Status Validate(const model::Service& svc, const model::Operation& op, const Val
                 ValidationStyle style) {
   if (op.input < 0) return {};
   Validator v(svc, style);
-  v.Check(op.input, input, "");
+  v.Check(op.input, input, Path{});
   return v.Result();
 }
 

@@ -68,6 +68,12 @@ size_t DecodeCodePoint(std::string_view s, size_t i, uint32_t& cp) {
 
 Status ValidateBodyCharacters(std::string_view body) {
   for (size_t i = 0; i < body.size();) {
+    // Fast path: printable ASCII, tab, LF and CR.
+    auto c = static_cast<unsigned char>(body[i]);
+    if (c >= 0x20 && c < 0x80) {
+      ++i;
+      continue;
+    }
     uint32_t cp = 0;
     size_t n = DecodeCodePoint(body, i, cp);
     bool ok = n > 0 && (cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
