@@ -111,11 +111,11 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
 
 std::string Hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::string out(bytes.size() * 2, '\0');
+  char* p = out.data();
   for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
+    *p++ = kDigits[c >> 4];
+    *p++ = kDigits[c & 15];
   }
   return out;
 }
