@@ -70,6 +70,8 @@ int Serve(const Config& config) {
   int threads = config.io_threads > 0 ? config.io_threads
                                       : std::max(1u, std::thread::hardware_concurrency());
   AsioExecutor executor(&clock, 2);
+  // Commit completions (indexing, answers) run on the pool, not the committer.
+  kv->SetCompletionExecutor([&executor](std::function<void()> fn) { executor.Post(std::move(fn)); });
   sqs::SqsOptions sqs_options;
   sqs_options.region = config.region;
   // Completed with the bound port once the listener is up (--port 0).
@@ -132,8 +134,8 @@ int Serve(const Config& config) {
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   sqs_service.Shutdown();   // long polls answer now, empty
   server.Stop(std::chrono::seconds(25));
+  kv->Close();       // completes pending writes; their completions run on the pool
   executor.Stop();
-  kv->Close();
   spdlog::info("stopped cleanly");
   return 0;
 }

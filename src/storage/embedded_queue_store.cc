@@ -643,15 +643,20 @@ class EmbeddedQueueStore final : public QueueStore {
         while (!full() && !q->ready.empty()) take(*q->ready.begin());
       }
     }
-    // Bodies come from the store, outside the queue lock.
-    for (auto it = out.begin(); it != out.end();) {
-      auto rec = kv_->Get(Space::kMessages, MessageKey(queue_id, it->seq));
-      if (!rec.ok()) return done(rec.error());
-      if (!rec->has_value() || !DecodeMessage(**rec, it->message)) {
-        it = out.erase(it);  // deleted meanwhile (queue purged or deleted)
-        continue;
+    // Bodies come from the store, outside the queue lock, in one read.
+    if (!out.empty()) {
+      std::vector<std::string> keys;
+      keys.reserve(out.size());
+      for (const auto& d : out) keys.push_back(MessageKey(queue_id, d.seq));
+      auto recs = kv_->MultiGet(Space::kMessages, keys);
+      if (!recs.ok()) return done(recs.error());
+      std::vector<Delivery> found;
+      found.reserve(out.size());
+      for (size_t i = 0; i < out.size(); ++i) {
+        // A missing record was deleted meanwhile (queue purged or deleted).
+        if ((*recs)[i] && DecodeMessage(*(*recs)[i], out[i].message)) found.push_back(std::move(out[i]));
       }
-      ++it;
+      out = std::move(found);
     }
     std::vector<std::pair<uint64_t, StoredMessage>> moved;
     if (!to_move.empty()) {
@@ -746,38 +751,54 @@ class EmbeddedQueueStore final : public QueueStore {
 
   void DeleteMessage(uint64_t queue_id, uint64_t seq, uint32_t receive_count,
                      Done<HandleState> done) override {
+    DeleteMessages(queue_id, {{seq, receive_count}},
+                   [done = std::move(done)](Result<std::vector<HandleState>> r) {
+                     if (!r.ok()) return done(std::move(r).error());
+                     done(r->front());
+                   });
+  }
+
+  void DeleteMessages(uint64_t queue_id, const std::vector<std::pair<uint64_t, uint32_t>>& receipts,
+                      Done<std::vector<HandleState>> done) override {
     auto q = Get(queue_id);
     if (!q) return done(NoQueue());
     Batch batch;
-    HandleState state;
+    std::vector<HandleState> states;
+    states.reserve(receipts.size());
     bool grouped = false;
-    std::optional<Removed> removed;
+    auto removed = std::make_shared<std::vector<Removed>>();
     {
       std::lock_guard<std::mutex> lock(q->mu);
-      auto it = q->messages.find(seq);
-      if (it == q->messages.end()) {
-        state = HandleState::kGone;
-      } else if (it->second.receive_count != receive_count) {
-        state = HandleState::kStale;
-      } else {
-        state = HandleState::kCurrent;
-        grouped = it->second.group != 0;
-        removed = RemoveLocked(*q, it);
-        batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(queue_id, seq), {}});
-        batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(queue_id, seq), {}});
+      for (auto [seq, receive_count] : receipts) {
+        auto it = q->messages.find(seq);
+        if (it == q->messages.end()) {
+          states.push_back(HandleState::kGone);
+        } else if (it->second.receive_count != receive_count) {
+          states.push_back(HandleState::kStale);
+        } else {
+          states.push_back(HandleState::kCurrent);
+          grouped = grouped || it->second.group != 0;
+          removed->push_back(RemoveLocked(*q, it));
+          batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(queue_id, seq), {}});
+          batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(queue_id, seq), {}});
+        }
       }
     }
-    if (batch.empty()) return done(state);
-    kv_->Commit(std::move(batch), [this, q, queue_id, state, grouped, removed,
-                                   done = std::move(done)](Status st) {
+    if (batch.empty()) return done(std::move(states));
+    kv_->Commit(std::move(batch), [this, q, queue_id, states = std::move(states), grouped, removed,
+                                   done = std::move(done)](Status st) mutable {
       if (!st.ok()) {
-        // The delete did not happen: the message stays deliverable.
-        std::lock_guard<std::mutex> lock(q->mu);
-        if (!q->deleted) RestoreLocked(*q, *removed);
+        // The deletes did not happen: the messages stay deliverable.
+        {
+          std::lock_guard<std::mutex> lock(q->mu);
+          if (!q->deleted) {
+            for (const auto& r : *removed) RestoreLocked(*q, r);
+          }
+        }
+        return done(std::move(st).error());
       }
-      if (!st.ok()) return done(std::move(st).error());
-      done(state);
-      // The message's group may hold back others (FIFO): they may be due now.
+      done(std::move(states));
+      // A message's group may hold back others (FIFO): they may be due now.
       if (grouped) Notify(queue_id);
     });
   }

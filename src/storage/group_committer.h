@@ -38,6 +38,11 @@ class GroupCommitter {
     done(Error{"ServiceUnavailable", "The service is shutting down.", 503, false});
   }
 
+  void SetCompletionExecutor(KvStore::CompletionExecutor executor) {
+    std::lock_guard<std::mutex> lock(mu_);
+    completion_executor_ = std::move(executor);
+  }
+
   void InjectFailure(std::optional<Error> error) {
     std::lock_guard<std::mutex> lock(mu_);
     injected_ = std::move(error);
@@ -59,6 +64,7 @@ class GroupCommitter {
     std::vector<std::pair<Batch, KvStore::Done>> work;
     for (;;) {
       std::optional<Error> injected;
+      KvStore::CompletionExecutor executor;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
@@ -67,6 +73,7 @@ class GroupCommitter {
                     std::make_move_iterator(pending_.end()));
         pending_.clear();
         injected = injected_;
+        executor = completion_executor_;
       }
       Status status;
       if (injected) {
@@ -77,7 +84,13 @@ class GroupCommitter {
         for (auto& w : work) batches.push_back(&w.first);
         status = writer_(batches);
       }
-      for (auto& w : work) w.second(status);
+      for (auto& w : work) {
+        if (executor) {
+          executor([done = std::move(w.second), status] { done(status); });
+        } else {
+          w.second(status);
+        }
+      }
       work.clear();
     }
   }
@@ -87,6 +100,7 @@ class GroupCommitter {
   std::condition_variable cv_;
   std::deque<std::pair<Batch, KvStore::Done>> pending_;  // GUARDED_BY(mu_)
   std::optional<Error> injected_;                        // GUARDED_BY(mu_)
+  KvStore::CompletionExecutor completion_executor_;     // GUARDED_BY(mu_)
   bool stopping_ = false;                                // GUARDED_BY(mu_)
   std::thread thread_;
 };

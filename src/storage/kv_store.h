@@ -52,6 +52,18 @@ class KvStore {
   // Point read; may touch disk, so never call it on an I/O thread.
   // Returns nullopt when the key is absent.
   virtual Result<std::optional<std::string>> Get(Space space, std::string_view key) = 0;
+  // Several point reads at once (one pass through the engine); same rules as Get.
+  virtual Result<std::vector<std::optional<std::string>>> MultiGet(Space space,
+                                                                   const std::vector<std::string>& keys) {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(keys.size());
+    for (const auto& k : keys) {
+      auto r = Get(space, k);
+      if (!r.ok()) return std::move(r).error();
+      out.push_back(std::move(r).value());
+    }
+    return out;
+  }
   // Visits keys starting with prefix in key order until fn returns false.
   // Meant for start-up recovery; may touch disk.
   virtual Status Scan(Space space, std::string_view prefix,
@@ -61,6 +73,12 @@ class KvStore {
 
   // Fault injection for tests: while set, commits fail with this error.
   virtual void InjectWriteFailure(std::optional<Error> error) = 0;
+
+  // Where completions run. By default on the committer thread; a server hands
+  // them to a thread pool so that the work after a commit (indexing, building
+  // answers) does not queue behind the next write.
+  using CompletionExecutor = std::function<void(std::function<void()>)>;
+  virtual void SetCompletionExecutor(CompletionExecutor executor) = 0;
 };
 
 std::unique_ptr<KvStore> OpenMemoryKvStore();

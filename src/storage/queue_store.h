@@ -145,6 +145,10 @@ class QueueStore {
                        Done<std::vector<Delivery>> done) = 0;
   // Deletes the message if the receipt is current; a stale or gone receipt
   // deletes nothing. Completes with the state the receipt was found in.
+  // Several deletes (seq, receive count) in one write; states in input order.
+  virtual void DeleteMessages(uint64_t queue_id,
+                              const std::vector<std::pair<uint64_t, uint32_t>>& receipts,
+                              Done<std::vector<HandleState>> done) = 0;
   virtual void DeleteMessage(uint64_t queue_id, uint64_t seq, uint32_t receive_count,
                              Done<HandleState> done) = 0;
   // Sets the message's visibility deadline. Errors: "MessageNotInflight" when

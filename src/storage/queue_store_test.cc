@@ -99,6 +99,9 @@ class HeldKvStore final : public KvStore {
   void InjectWriteFailure(std::optional<Error> error) override {
     inner_->InjectWriteFailure(std::move(error));
   }
+  void SetCompletionExecutor(CompletionExecutor executor) override {
+    inner_->SetCompletionExecutor(std::move(executor));
+  }
 
   void Hold() {
     std::lock_guard<std::mutex> lock(mu_);

@@ -46,6 +46,9 @@ class MemoryKvStore final : public KvStore {
   void InjectWriteFailure(std::optional<Error> error) override {
     committer_.InjectFailure(std::move(error));
   }
+  void SetCompletionExecutor(CompletionExecutor executor) override {
+    committer_.SetCompletionExecutor(std::move(executor));
+  }
 
  private:
   Status Apply(const std::vector<const Batch*>& batches) {

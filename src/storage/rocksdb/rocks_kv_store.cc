@@ -51,6 +51,24 @@ class RocksKvStore final : public KvStore {
     return std::optional<std::string>(std::move(value));
   }
 
+  Result<std::vector<std::optional<std::string>>> MultiGet(
+      Space space, const std::vector<std::string>& keys) override {
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(keys.size());
+    for (const auto& k : keys) slices.emplace_back(k);
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(rocksdb::ReadOptions(), Handle(space), keys.size(), slices.data(), values.data(),
+                  statuses.data());
+    std::vector<std::optional<std::string>> out(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok()) return FromRocks(statuses[i], "read failed");
+      out[i] = values[i].ToString();
+    }
+    return out;
+  }
+
   Status Scan(Space space, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) override {
     rocksdb::ReadOptions ro;
@@ -76,6 +94,9 @@ class RocksKvStore final : public KvStore {
 
   void InjectWriteFailure(std::optional<Error> error) override {
     committer_.InjectFailure(std::move(error));
+  }
+  void SetCompletionExecutor(CompletionExecutor executor) override {
+    committer_.SetCompletionExecutor(std::move(executor));
   }
 
  private:

@@ -11,6 +11,9 @@ void DeleteMessageBatch(Sqs& sqs, const CallContext& ctx, const Value& in, Done 
   auto entries = CheckBatch(in, "Entries", "DeleteMessageBatchRequestEntry");
   if (!entries.ok()) return done(std::move(entries).error());
   auto collector = std::make_shared<BatchCollector>((*entries)->size(), std::move(done));
+  // The valid entries are deleted in one durable write.
+  std::vector<std::string> ids;
+  std::vector<std::pair<uint64_t, uint32_t>> receipts;
   for (const Value& e : **entries) {
     std::string id = *e.GetString("Id");
     auto text = e.GetString("ReceiptHandle");
@@ -23,12 +26,20 @@ void DeleteMessageBatch(Sqs& sqs, const CallContext& ctx, const Value& in, Done 
       collector->Failed(id, InvalidReceiptHandle(*text));
       continue;
     }
-    sqs.store->DeleteMessage(q->id, handle->seq, handle->receive_count,
-                             [collector, id](Result<storage::HandleState> r) {
-                               if (!r.ok()) return collector->Failed(id, r.error());
-                               collector->Succeeded(id);
-                             });
+    ids.push_back(std::move(id));
+    receipts.emplace_back(handle->seq, handle->receive_count);
   }
+  if (receipts.empty()) return;
+  sqs.store->DeleteMessages(q->id, receipts,
+                            [collector, ids](Result<std::vector<storage::HandleState>> r) {
+                              for (const auto& id : ids) {
+                                if (!r.ok()) {
+                                  collector->Failed(id, r.error());
+                                } else {
+                                  collector->Succeeded(id);
+                                }
+                              }
+                            });
 }
 
 }  // namespace sluice::sqs
