@@ -929,9 +929,16 @@ std::string SigV4Verifier::PresignTarget(const HttpRequestView& req, const Signi
 std::string CredentialScopeService(const HttpRequestView& req) {
   std::string credential;
   if (const std::string* auth = FindHeader(req, "authorization")) {
+    // The Credential parameter as a whole token (after the algorithm, a
+    // space or a comma), as Verify reads it: "XCredential=" is another token.
     const std::string_view v = *auth;
-    const std::size_t pos = v.find("Credential=");
-    if (pos == std::string_view::npos) return std::string();
+    std::size_t pos = 0;
+    for (;;) {
+      pos = v.find("Credential=", pos);
+      if (pos == std::string_view::npos) return std::string();
+      if (pos > 0 && (v[pos - 1] == ',' || IsSpace(v[pos - 1]))) break;
+      pos += 11;
+    }
     std::size_t end = pos + 11;
     while (end < v.size() && v[end] != ',' && !IsSpace(v[end])) ++end;
     credential = std::string(v.substr(pos + 11, end - pos - 11));

@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
 namespace sluice::json {
 namespace {
 
@@ -28,6 +30,8 @@ Value FromRapid(const rapidjson::Value& v) {
   if (v.IsNumber()) return Value::Double(v.GetDouble());
   return Value();
 }
+
+constexpr int kMaxDepth = 64;
 
 void ToRapid(const Value& v, rapidjson::Writer<rapidjson::StringBuffer>& w) {
   switch (v.kind()) {
@@ -66,12 +70,28 @@ void ToRapid(const Value& v, rapidjson::Writer<rapidjson::StringBuffer>& w) {
 
 }  // namespace
 
+static int Depth(const rapidjson::Value& v, int limit) {
+  if (limit <= 0) return 1;
+  int deepest = 0;
+  if (v.IsObject()) {
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+      deepest = std::max(deepest, Depth(it->value, limit - 1));
+    }
+  } else if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) deepest = std::max(deepest, Depth(item, limit - 1));
+  }
+  return 1 + deepest;
+}
+
 Result<Value> Parse(std::string_view text) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     return Error{"InvalidJson", std::string(rapidjson::GetParseError_En(doc.GetParseError()))};
   }
+  // Documents here (policies, records) are shallow; deeper ones are refused
+  // before the recursive conversion.
+  if (Depth(doc, kMaxDepth + 1) > kMaxDepth) return Error{"InvalidJson", "nested too deeply"};
   return FromRapid(doc);
 }
 

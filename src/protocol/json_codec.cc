@@ -191,7 +191,8 @@ Result<Value> DecodeJson(const model::Service& svc, const model::Operation& op,
   size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return Value::Map();
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+  // Iterative: nesting depth must not be able to exhaust the stack.
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError()) {
     return Serialization(std::string("Malformed JSON: ") +
                          rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
