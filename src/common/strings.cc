@@ -138,6 +138,52 @@ bool IsValidUtf8(std::string_view in) {
   return true;
 }
 
+std::string SanitizeUtf8(std::string_view in, bool xml) {
+  static constexpr char kReplacement[] = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(in.size());
+  const auto* s = reinterpret_cast<const unsigned char*>(in.data());
+  size_t i = 0;
+  while (i < in.size()) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      bool forbidden = xml && c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+      if (forbidden) {
+        out += kReplacement;
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    int n = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+    uint32_t cp = n == 1 ? (c & 0x1F) : n == 2 ? (c & 0x0F) : (c & 0x07);
+    bool ok = n > 0;
+    if (ok) {
+      for (int k = 1; k <= n && ok; ++k) {
+        if (i + static_cast<size_t>(k) >= in.size() || (s[i + k] & 0xC0) != 0x80) {
+          ok = false;
+        } else {
+          cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+      }
+    }
+    if (ok) {
+      ok = !((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+             cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
+             (xml && (cp == 0xFFFE || cp == 0xFFFF)));
+    }
+    if (ok) {
+      out.append(in.substr(i, static_cast<size_t>(n) + 1));
+      i += static_cast<size_t>(n) + 1;
+    } else {
+      out += kReplacement;
+      ++i;
+    }
+  }
+  return out;
+}
+
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }

@@ -26,6 +26,10 @@ std::optional<double> ParseDouble(std::string_view in);
 std::string Iso8601Millis(int64_t epoch_millis);
 
 bool IsValidUtf8(std::string_view in);
+// Valid UTF-8 with every invalid sequence replaced by U+FFFD; with `xml`,
+// also the code points XML 1.0 forbids (controls other than tab, LF, CR;
+// U+FFFE, U+FFFF). For echoing untrusted input in error messages.
+std::string SanitizeUtf8(std::string_view in, bool xml);
 bool StartsWith(std::string_view s, std::string_view prefix);
 std::string ToLower(std::string_view s);
 

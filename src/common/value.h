@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -77,6 +78,26 @@ class Value {
     members_.emplace_back(std::move(key), std::move(v));
     return members_.back().second;
   }
+
+  // Builds a string-keyed map of many entries: a later duplicate key
+  // replaces the earlier value, in linear time overall (Set() is linear per
+  // call, which untrusted input could turn quadratic).
+  class MapBuilder {
+   public:
+    explicit MapBuilder(Value& map) : map_(map) {}
+    void Put(std::string key, Value v) {
+      auto [it, inserted] = index_.try_emplace(key, map_.members_.size());
+      if (inserted) {
+        map_.members_.emplace_back(std::move(key), std::move(v));
+      } else {
+        map_.members_[it->second].second = std::move(v);
+      }
+    }
+
+   private:
+    Value& map_;
+    std::unordered_map<std::string, size_t> index_;
+  };
 
   // Convenience readers for optional members of a structure.
   std::optional<std::string> GetString(std::string_view key) const {

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -195,6 +196,15 @@ struct Server::Impl {
     acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+        // Out of file descriptors (or another transient failure): retrying
+        // at once would spin; try again shortly.
+        if (!shared->stopping) {
+          auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(50));
+          timer->async_wait([this, timer](beast::error_code) {
+            if (!shared->stopping) Accept();
+          });
+        }
+        return;
       } else if (!shared->stopping) {
         socket.set_option(tcp::no_delay(true), ec);
         auto s = std::make_shared<Session>(std::move(socket), shared);

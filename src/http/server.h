@@ -24,8 +24,11 @@ struct ServerOptions {
   int threads = 2;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 16 * 1024 * 1024;
+  // A connection waiting for a request header closes after idle_timeout (so a
+  // header dribbled byte by byte is cut then); once the header is in, the
+  // body and the answer's write each get read_timeout.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
-  std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};  // a request must arrive in full within this
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
 };
 
 using Responder = std::function<void(HttpResponse)>;

@@ -18,7 +18,10 @@ std::string_view ContentType(WireProtocol p) {
   }
 }
 
-std::string JsonError(std::string_view type, std::string_view message) {
+std::string JsonError(std::string_view raw_type, std::string_view raw_message) {
+  // Error texts may echo request bytes: keep the answer valid UTF-8.
+  std::string type = strings::SanitizeUtf8(raw_type, false);
+  std::string message = strings::SanitizeUtf8(raw_message, false);
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();

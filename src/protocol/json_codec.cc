@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "common/crypto.h"
+#include "common/strings.h"
 #include "protocol/codecs.h"
 
 namespace sluice::protocol {
@@ -62,17 +63,23 @@ class JsonDecoder {
       case ShapeType::kMap: {
         if (!v.IsObject()) return Mismatch(path, "map", v);
         Value out = Value::Map();
+        Value::MapBuilder entries(out);
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+          std::string_view key(it->name.GetString(), it->name.GetStringLength());
+          if (!strings::IsValidUtf8(key)) return Serialization("Invalid UTF-8 in a key of " + path);
           Result<Value> mv = Decode(s.map_value, it->value, path);
           if (!mv.ok()) return mv;
-          out.Set(std::string(it->name.GetString(), it->name.GetStringLength()),
-                  std::move(mv).value());
+          entries.Put(std::string(key), std::move(mv).value());
         }
         return out;
       }
-      case ShapeType::kString:
+      case ShapeType::kString: {
         if (!v.IsString()) return Mismatch(path, "string", v);
-        return Value::String(std::string(v.GetString(), v.GetStringLength()));
+        std::string_view text(v.GetString(), v.GetStringLength());
+        // RapidJSON turns a lone surrogate escape ("\udc00") into invalid UTF-8.
+        if (!strings::IsValidUtf8(text)) return Serialization("Invalid UTF-8 in " + path);
+        return Value::String(std::string(text));
+      }
       case ShapeType::kInteger:
         if (v.IsInt64()) return Value::Int(v.GetInt64());
         if (v.IsDouble() && std::floor(v.GetDouble()) == v.GetDouble() &&

@@ -1,5 +1,6 @@
 // Query protocol: form parameters in, XML out, following the naming rules AWS
 // SDKs use (locationName, flattened lists and maps, "member"/"entry").
+#include <algorithm>
 #include <string>
 
 #include "common/crypto.h"
@@ -107,6 +108,7 @@ class QueryDecoder {
 
   Result<Value> DecodeMap(const Shape& ms, const std::string& key, bool member_flattened) {
     Value out = Value::Map();
+    Value::MapBuilder entries(out);
     std::string prefix = (ms.flattened || member_flattened) ? key : key + ".entry";
     std::string kname(ms.map_key_name.empty() ? "key" : ms.map_key_name);
     std::string vname(ms.map_value_name.empty() ? "value" : ms.map_value_name);
@@ -114,6 +116,10 @@ class QueryDecoder {
       std::string entry = prefix + "." + std::to_string(i);
       if (!Present(params_, entry)) break;
       auto k = params_.find(entry + "." + kname);
+      if (k != params_.end() && !strings::IsValidUtf8(k->second)) {
+        return Error{"InvalidParameterValue", "Value for parameter " + entry + "." + kname +
+                                                  " is invalid. Reason: It must be valid UTF-8."};
+      }
       if (k == params_.end()) {
         return Error{"MissingParameter",
                      "The request must contain the parameter " + entry + "." + kname + "."};
@@ -124,7 +130,7 @@ class QueryDecoder {
         return Error{"MissingParameter",
                      "The request must contain the parameter " + entry + "." + vname + "."};
       }
-      out.Set(k->second, std::move(v).value());
+      entries.Put(k->second, std::move(v).value());
       if (i > 100000) break;
     }
     return out;
@@ -136,6 +142,10 @@ class QueryDecoder {
     const std::string& text = it->second;
     switch (s.type) {
       case ShapeType::kString:
+        if (!strings::IsValidUtf8(text)) {
+          return Error{"InvalidParameterValue",
+                       "Value for parameter " + key + " is invalid. Reason: It must be valid UTF-8."};
+        }
         return Value::String(text);
       case ShapeType::kInteger: {
         auto n = strings::ParseInt(text);
@@ -286,7 +296,18 @@ std::string EncodeXmlResponse(const model::Service& svc, const model::Operation&
   return std::move(out);
 }
 
-std::string XmlEscape(std::string_view in) {
+std::string XmlEscape(std::string_view raw) {
+  // Whatever the input, the document stays well-formed.
+  std::string clean;
+  std::string_view in = raw;
+  if (!strings::IsValidUtf8(raw) ||
+      std::any_of(raw.begin(), raw.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+      }) ||
+      raw.find("\xEF\xBF\xBE") != std::string_view::npos || raw.find("\xEF\xBF\xBF") != std::string_view::npos) {
+    clean = strings::SanitizeUtf8(raw, /*xml=*/true);
+    in = clean;
+  }
   std::string out;
   out.reserve(in.size());
   for (char c : in) {
