@@ -2,6 +2,7 @@
 
 #include "bench/http_call.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
@@ -32,6 +33,13 @@ constexpr size_t kMaxAnswerBytes = 64u << 20;
 constexpr auto kReconnectDelay = std::chrono::milliseconds(200);
 constexpr auto kStopGrace = std::chrono::seconds(2);
 constexpr std::string_view kUserAgent = "sluice-bench/" SLUICE_VERSION;
+
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
 
 int64_t WallMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -329,6 +337,7 @@ Report RunLoad(Scenario& scenario, const std::string& scenario_name, const RunOp
     w.connections.push_back(std::make_shared<Connection>(w, std::move(roles[static_cast<size_t>(i)]), interval, first));
   }
 
+  const double cpu_before = CpuSeconds();
   std::vector<std::thread> threads;
   for (auto& wp : workers) {
     Worker* w = wp.get();
@@ -382,6 +391,8 @@ Report RunLoad(Scenario& scenario, const std::string& scenario_name, const RunOp
     }
   }
   for (auto& t : threads) t.join();
+  const double cpu_used = CpuSeconds() - cpu_before;
+  const double wall_used = std::chrono::duration<double>(SteadyClock::now() - window.origin).count();
   if (!options.quiet && tty) std::fprintf(stderr, "\n");
 
   Report report;
@@ -393,6 +404,7 @@ Report RunLoad(Scenario& scenario, const std::string& scenario_name, const RunOp
   report.parameters = scenario.Parameters();
   report.headline = scenario.headline();
   report.interrupted = interrupted;
+  report.client_cpu_percent = wall_used > 0 ? 100.0 * cpu_used / wall_used : 0.0;
   TimePoint end;
   if (stopped_at != TimePoint::max()) {
     end = stopped_at;

@@ -121,6 +121,7 @@ std::string ReportJson(const Report& r) {
   key("by_status"); counts(r.errors_by_status);
   key("entries_by_code"); counts(r.entry_errors_by_code);
   w.EndObject();
+  key("client_cpu_percent"); w.Double(r.client_cpu_percent);
   key("unparsed_answers"); w.Uint64(r.unparsed_answers);
   key("reconnects"); w.Uint64(r.reconnects);
   w.EndObject();
@@ -161,6 +162,7 @@ std::string ReportText(const Report& r) {
   for (const auto& [k, v] : r.errors_by_code) line("               " + k + ": " + std::to_string(v));
   for (const auto& [k, v] : r.errors_by_status) line("               status " + k + ": " + std::to_string(v));
   for (const auto& [k, v] : r.entry_errors_by_code) line("               entry " + k + ": " + std::to_string(v));
+  line("client cpu   " + Format("%.0f%% of one core", r.client_cpu_percent));
   if (r.unparsed_answers) line("unparsed     " + std::to_string(r.unparsed_answers) + " 2xx answers not understood");
   if (r.reconnects) line("reconnects   " + std::to_string(r.reconnects));
   return out;

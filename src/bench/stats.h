@@ -59,6 +59,9 @@ struct Report {
   std::vector<std::pair<std::string, ParamValue>> parameters;  // scenario settings
   double elapsed_s = 0;
   bool interrupted = false;
+  // CPU time of this process over the whole run (warm-up included), as a
+  // percentage of one core: near 100 × threads means the client was the limit.
+  double client_cpu_percent = 0;
   Headline headline = Headline::kSent;
 
   uint64_t requests = 0;
