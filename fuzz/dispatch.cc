@@ -40,6 +40,7 @@ const protocol::Dispatcher& TheDispatcher() {
     b.json_protocol = protocol::WireProtocol::kJson10;
     b.query = true;
     b.query_compatible = true;
+    b.path_member = "QueueUrl";
     dispatcher->Register(b);
     return dispatcher;
   }();

@@ -171,12 +171,11 @@ void Dispatcher::Handle(const HttpRequest& req, Respond respond) const {
   Result<Value> input = protocol == WireProtocol::kQuery ? DecodeQuery(*binding->model, *op, form)
                                                          : DecodeJson(*binding->model, *op, req.body);
   if (!input.ok()) return respond(RenderError(protocol, binding, input.error(), request_id));
-  // Query clients may address a queue by posting to its URL.
-  if (binding->scope_name == "sqs" && !input->Find("QueueUrl") && op->input >= 0 &&
-      binding->model->FindMember(binding->model->shape(op->input), "QueueUrl")) {
+  if (!binding->path_member.empty() && !input->Find(binding->path_member) && op->input >= 0 &&
+      binding->model->FindMember(binding->model->shape(op->input), binding->path_member)) {
     std::string_view path = req.Path();
     if (std::count(path.begin(), path.end(), '/') == 2 && path.size() > 3) {
-      input->Set("QueueUrl", Value::String(std::string(path)));
+      input->Set(binding->path_member, Value::String(std::string(path)));
     }
   }
   Status valid = Validate(*binding->model, *op, *input, binding->style);

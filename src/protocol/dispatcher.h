@@ -29,6 +29,9 @@ struct ServiceBinding {
   bool query = false;               // also reachable over the Query protocol
   bool query_compatible = false;    // JSON errors carry x-amzn-query-error
   ValidationStyle style = ValidationStyle::kQuery;
+  // An input member the request path may stand in for when absent (SQS Query
+  // clients post to "/<account>/<queue>" and may leave out QueueUrl).
+  std::string path_member;
 };
 
 struct DispatcherOptions {

@@ -87,6 +87,7 @@ int Serve(const Config& config) {
   sqs_binding.json_protocol = protocol::WireProtocol::kJson10;
   sqs_binding.query = true;
   sqs_binding.query_compatible = true;
+  sqs_binding.path_member = "QueueUrl";
   dispatcher.Register(sqs_binding);
 
   auto health = [&]() {

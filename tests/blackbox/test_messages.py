@@ -647,6 +647,30 @@ def test_change_visibility_out_of_range(sqs, queue, value):
     assert counts(sqs, queue) == (0, 1, 0)
 
 
+def test_change_visibility_capped_at_twelve_hours_after_receive(sqs, queue):
+    """A message stays invisible at most 43200 s after its receive: once a second has passed,
+    VisibilityTimeout=43200 is refused with AWS's text, in both the single and batch forms."""
+    sqs.send_message(QueueUrl=queue, MessageBody="cap")
+    m = receive_one(sqs, queue, VisibilityTimeout=600)
+    time.sleep(1.1)  # the cap counts whole seconds since the receive
+    expect_error(
+        "InvalidParameterValue",
+        400,
+        sqs.change_message_visibility,
+        QueueUrl=queue,
+        ReceiptHandle=m["ReceiptHandle"],
+        VisibilityTimeout=43200,
+        message="Value 43200 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout "
+        "for the message is beyond the limit [43200 seconds]",
+    )
+    r = sqs.change_message_visibility_batch(
+        QueueUrl=queue, Entries=[{"Id": "a", "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 43200}]
+    )
+    assert [(f["Id"], f["Code"], f["SenderFault"]) for f in r["Failed"]] == [("a", "InvalidParameterValue", True)]
+    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=43000)
+    assert counts(sqs, queue) == (0, 1, 0)
+
+
 def test_change_visibility_garbage_handle(sqs, queue):
     """A handle the server never issued is ReceiptHandleIsInvalid."""
     expect_error(

@@ -97,6 +97,16 @@ std::optional<int64_t> OptionalInt(const Value& input, std::string_view name);
 // Reads a String-to-String map member (Attributes, tags).
 std::map<std::string, std::string> StringMap(const Value& input, std::string_view name);
 std::vector<std::string> StringList(const Value& input, std::string_view name);
+// One page of queue URLs (ListQueues, ListDeadLetterSourceQueues): MaxResults 1-1000 and an
+// opaque NextToken (the last name given). `queues` is sorted by name. The output holds the
+// URLs under `list_member` (omitted when empty unless `always_list`) and NextToken when more.
+struct QueuePageRules {
+  std::string_view list_member;
+  bool always_list = false;
+  bool token_needs_max = false;  // NextToken without MaxResults is an error
+};
+Result<Value> QueueUrlPage(const Sqs& sqs, const CallContext& ctx, const Value& in,
+                           const std::vector<storage::QueueMeta>& queues, const QueuePageRules& rules);
 
 // A validated message ready to store, with the digests to answer with.
 struct PreparedMessage {
@@ -113,6 +123,10 @@ storage::SendOptions SendOptionsFor(const Sqs& sqs, const storage::QueueMeta& q)
 // AWS-style sequence number: a decimal string that grows with seq.
 std::string SequenceNumber(uint64_t seq);
 Error InvalidReceiptHandle(const std::string& handle);
+// The VisibilityTimeout range check of ChangeMessageVisibility(Batch); nullopt when valid.
+std::optional<Error> CheckVisibilityTimeout(int64_t timeout);
+// AWS's answer for a store error of ChangeVisibility (stale handle, 12-hour cap, not in flight).
+Error VisibilityChangeError(const Error& store_error, const std::string& handle, int64_t timeout);
 // Batch request checks shared by the three batch actions; returns the entries.
 Result<const Value::Items*> CheckBatch(const Value& in, std::string_view entries_member,
                                        std::string_view entry_name);

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "common/crypto.h"
 #include "common/strings.h"
 #include "services/sqs/queue_attributes.h"
 #include <cstdio>
@@ -234,6 +235,74 @@ std::optional<storage::QueueMeta> QueueByArn(const Sqs& sqs, std::string_view ar
   auto q = sqs.store->FindQueue(parsed->first, parsed->second);
   if (!q || QueueArn(sqs, *q) != arn) return std::nullopt;
   return q;
+}
+
+std::optional<Error> CheckVisibilityTimeout(int64_t timeout) {
+  if (timeout >= 0 && timeout <= 43200) return std::nullopt;
+  return Error{"InvalidParameterValue",
+               "Value " + std::to_string(timeout) +
+                   " for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and "
+                   "43200, if provided."};
+}
+
+Error VisibilityChangeError(const Error& e, const std::string& handle, int64_t timeout) {
+  if (e.code == "ReceiptHandleStale") {
+    return Error{"InvalidParameterValue",
+                 "Value " + handle +
+                     " for parameter ReceiptHandle is invalid. Reason: Message does not exist or "
+                     "is not available for visibility timeout change."};
+  }
+  if (e.code == "VisibilityLimit") {
+    return Error{"InvalidParameterValue",
+                 "Value " + std::to_string(timeout) +
+                     " for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout "
+                     "for the message is beyond the limit [43200 seconds]"};
+  }
+  if (e.code == "MessageNotInflight") {
+    return Error{"MessageNotInflight", "The message referred to isn't in flight."};
+  }
+  return e;
+}
+
+Result<Value> QueueUrlPage(const Sqs& sqs, const CallContext& ctx, const Value& in,
+                           const std::vector<storage::QueueMeta>& queues, const QueuePageRules& rules) {
+  auto max = OptionalInt(in, "MaxResults");
+  auto token = in.GetString("NextToken");
+  if (max && (*max < 1 || *max > 1000)) {
+    return Error{"InvalidParameterValue",
+                 "Value " + std::to_string(*max) +
+                     " for parameter MaxResults is invalid. Reason: MaxResults must be an integer "
+                     "between 1 and 1000."};
+  }
+  if (rules.token_needs_max && token && !max) {
+    return Error{"InvalidParameterValue",
+                 "MaxResults is a mandatory parameter when you provide a value for NextToken."};
+  }
+  std::string after;
+  if (token && !token->empty()) {
+    auto decoded = crypto::Base64UrlDecode(*token);
+    if (!decoded || decoded->rfind("v1:", 0) != 0) {
+      return Error{"InvalidParameterValue", "Invalid NextToken value."};
+    }
+    after = decoded->substr(3);
+  }
+  Value urls = Value::List();
+  size_t limit = max ? static_cast<size_t>(*max) : 1000;
+  std::string last;
+  bool more = false;
+  for (const auto& q : queues) {
+    if (!after.empty() && q.name <= after) continue;
+    if (urls.items().size() == limit) {
+      more = true;
+      break;
+    }
+    urls.Append(Value::String(QueueUrl(sqs, ctx, q)));
+    last = q.name;
+  }
+  Value out = Value::Map();
+  if (rules.always_list || !urls.items().empty()) out.Set(std::string(rules.list_member), std::move(urls));
+  if (more && max) out.Set("NextToken", Value::String(crypto::Base64UrlEncode("v1:" + last)));
+  return out;
 }
 
 // ---------------------------------------------------------------- service

@@ -20,11 +20,8 @@ void ChangeMessageVisibilityBatch(Sqs& sqs, const CallContext& ctx, const Value&
     }
     auto timeout = OptionalInt(e, "VisibilityTimeout");
     if (!timeout) timeout = 0;
-    if (*timeout < 0 || *timeout > 43200) {
-      collector->Failed(id, Error{"InvalidParameterValue",
-                                  "Value " + std::to_string(*timeout) +
-                                      " for parameter VisibilityTimeout is invalid. Reason: Must "
-                                      "be between 0 and 43200, if provided."});
+    if (auto bad = CheckVisibilityTimeout(*timeout)) {
+      collector->Failed(id, *bad);
       continue;
     }
     auto handle = DecodeReceiptHandle(*text, sqs.store->Secret());
@@ -35,28 +32,12 @@ void ChangeMessageVisibilityBatch(Sqs& sqs, const CallContext& ctx, const Value&
     std::string shown = *text;
     sqs.store->ChangeVisibility(
         q->id, handle->seq, handle->receive_count, now + *timeout * 1000, now, kMaxVisibilityMs,
-        [collector, id, shown, limit_timeout = *timeout](Status st) {
+        [collector, id, shown, timeout = *timeout](Status st) {
           if (st.ok()) return collector->Succeeded(id);
-          const Error& err = st.error();
-          if (err.code == "ReceiptHandleStale") {
-            return collector->Failed(
-                id, Error{"InvalidParameterValue",
-                          "Value " + shown +
-                              " for parameter ReceiptHandle is invalid. Reason: Message does not "
-                              "exist or is not available for visibility timeout change."});
-          }
-          if (err.code == "VisibilityLimit") {
-            return collector->Failed(
-                id, Error{"InvalidParameterValue",
-                          "Value " + std::to_string(limit_timeout) +
-                              " for parameter VisibilityTimeout is invalid. Reason: Total "
-                              "VisibilityTimeout for the message is beyond the limit [43200 seconds]"});
-          }
-          if (err.code == "MessageNotInflight") {
-            return collector->Failed(id, Error{"AWS.SimpleQueueService.MessageNotInflight",
-                                               "The message referred to isn't in flight."});
-          }
-          collector->Failed(id, err);
+          Error e = VisibilityChangeError(st.error(), shown, timeout);
+          // Batch entries carry the legacy code of this one error, as AWS's do.
+          if (e.code == "MessageNotInflight") e.code = "AWS.SimpleQueueService.MessageNotInflight";
+          collector->Failed(id, e);
         });
   }
 }
