@@ -52,6 +52,14 @@ class Reader {
     pos_ += n;
     return true;
   }
+  // A view into the input, valid while the input is.
+  bool View(std::string_view& s) {
+    uint32_t n;
+    if (!U32(n) || !Need(n)) return false;
+    s = in_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
   bool done() const { return ok_ && pos_ == in_.size(); }
   bool ok() const { return ok_; }
 

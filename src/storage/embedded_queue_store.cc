@@ -17,6 +17,7 @@
 
 #include "common/bytes.h"
 #include "common/crypto.h"
+#include "storage/message_index.h"
 #include "storage/queue_store.h"
 
 namespace sluice::storage {
@@ -125,6 +126,23 @@ bool DecodeMessage(std::string_view in, StoredMessage& m) {
   return r.done();
 }
 
+// The fields of a message record the index needs, without copying the rest.
+bool DecodeIndexFields(std::string_view in, int64_t& sent_ms, int64_t& visible_at_ms,
+                       std::string_view& group_id) {
+  bytes::Reader r(in);
+  std::string_view skip;
+  r.View(skip);  // message id
+  r.View(skip);  // body
+  r.View(skip);  // attributes
+  r.View(skip);  // system attributes
+  r.I64(sent_ms);
+  r.I64(visible_at_ms);
+  r.View(group_id);
+  r.View(skip);  // dedup id
+  r.View(skip);  // dead-letter source
+  return r.done();
+}
+
 std::string DedupPrefix(uint64_t queue_id) {
   std::string k(kDedupPrefix);
   bytes::PutU64(k, queue_id);
@@ -138,16 +156,6 @@ std::string EncodeDedup(int64_t expires_ms, const std::string& message_id, uint6
   bytes::PutU64(out, seq);
   return out;
 }
-
-struct MessageState {
-  int64_t sent_ms = 0;
-  int64_t visible_at_ms = 0;
-  int64_t first_receive_ms = 0;
-  int64_t last_receive_ms = 0;
-  uint32_t receive_count = 0;
-  uint32_t group = 0;  // interned group id; 0 when the message has none
-  bool ready = false;  // in Queue::ready, else in Queue::waiting
-};
 
 std::string EncodeState(const MessageState& s) {
   std::string out;
@@ -204,10 +212,10 @@ struct Queue {
     }
     return reserved_seq++;
   }
-  std::map<uint64_t, MessageState> messages;       // GUARDED_BY(mu)
-  std::set<uint64_t> ready;                        // GUARDED_BY(mu): visible, by seq
-  std::set<std::pair<int64_t, uint64_t>> waiting;  // GUARDED_BY(mu): (visible_at, seq)
-  int64_t in_flight = 0;     // GUARDED_BY(mu): waiting entries with receive_count > 0
+  SlotTable messages;        // GUARDED_BY(mu): by seq; ready bits = visible
+  DeadlineHeap waiting;      // GUARDED_BY(mu): deadlines of messages not ready
+  int64_t waiting_count = 0; // GUARDED_BY(mu): messages not ready
+  int64_t in_flight = 0;     // GUARDED_BY(mu): waiting messages with receive_count > 0
   // Message groups (FIFO groups, fair-queue tenants), interned per queue.
   std::unordered_map<std::string, uint32_t> group_ids;  // GUARDED_BY(mu)
   std::vector<std::string> group_names;                 // GUARDED_BY(mu); [0] = none
@@ -235,17 +243,29 @@ struct Queue {
     return id;
   }
 
-  void AddMessage(uint64_t seq, MessageState s, int64_t now) {
-    auto [it, inserted] = messages.emplace(seq, s);
-    if (!inserted) return;
-    if (s.group) groups[s.group].total++;
-    Place(seq, it->second, now);
+  void AddMessage(uint64_t seq, const MessageState& state, int64_t now) {
+    MessageState* s = messages.Insert(seq, state);
+    if (!s) return;
+    if (s->group) groups[s->group].total++;
+    Place(seq, *s, now);
   }
 
-  void RemoveMessage(std::map<uint64_t, MessageState>::iterator it) {
-    Unplace(it->first, it->second);
-    uint32_t g = it->second.group;
-    messages.erase(it);
+  // Places every slot inserted by recovery (none placed yet).
+  void PlaceLoaded(int64_t now) {
+    for (uint64_t seq = messages.NextPresent(0); seq != SlotTable::kNone;
+         seq = messages.NextPresent(seq + 1)) {
+      MessageState& s = *messages.Find(seq);
+      if (s.group) groups[s.group].total++;
+      Place(seq, s, now);
+    }
+  }
+
+  void RemoveMessage(uint64_t seq) {
+    MessageState* s = messages.Find(seq);
+    if (!s) return;
+    Unplace(seq, *s);
+    uint32_t g = s->group;
+    messages.Erase(seq);
     if (g) {
       auto git = groups.find(g);
       if (git != groups.end() && --git->second.total <= 0) {
@@ -265,35 +285,58 @@ struct Queue {
     }
   }
 
+  // A heap entry stands while its message still waits for that deadline.
+  auto ValidDeadline() {
+    return [this](const DeadlineHeap::Entry& e) {
+      const MessageState* s = messages.Find(e.second);
+      return s && !s->ready && s->visible_at_ms == e.first;
+    };
+  }
+
   // Moves messages whose deadline has passed into the ready set.
   void Promote(int64_t now) {
-    while (!waiting.empty() && waiting.begin()->first <= now) {
-      uint64_t seq = waiting.begin()->second;
-      waiting.erase(waiting.begin());
-      auto it = messages.find(seq);
-      if (it == messages.end()) continue;
-      if (it->second.receive_count > 0) AdjustInFlight(it->second, -1);
-      it->second.ready = true;
-      ready.insert(seq);
+    auto valid = ValidDeadline();
+    while (const DeadlineHeap::Entry* top = waiting.Top(valid)) {
+      if (top->first > now) break;
+      uint64_t seq = top->second;
+      waiting.Pop();
+      MessageState& s = *messages.Find(seq);
+      waiting_count--;
+      if (s.receive_count > 0) AdjustInFlight(s, -1);
+      messages.SetReady(seq, true);
     }
+  }
+
+  // The earliest deadline of a waiting message, if any.
+  std::optional<int64_t> NextDeadline() {
+    const DeadlineHeap::Entry* top = waiting.Top(ValidDeadline());
+    if (!top) return std::nullopt;
+    return top->first;
+  }
+
+  void Wait(uint64_t seq, MessageState& s) {
+    s.ready = false;
+    waiting.Push(s.visible_at_ms, seq);
+    waiting_count++;
+    if (s.receive_count > 0) AdjustInFlight(s, +1);
+    waiting.MaybeCompact(static_cast<size_t>(waiting_count), ValidDeadline());
   }
 
   void Place(uint64_t seq, MessageState& s, int64_t now) {
     if (s.visible_at_ms <= now) {
-      s.ready = true;
-      ready.insert(seq);
+      messages.SetReady(seq, true);
     } else {
-      s.ready = false;
-      waiting.emplace(s.visible_at_ms, seq);
-      if (s.receive_count > 0) AdjustInFlight(s, +1);
+      Wait(seq, s);
     }
   }
 
+  // Takes a message out of the ready set or the waiting set; the caller
+  // places it again or removes it before releasing the lock.
   void Unplace(uint64_t seq, MessageState& s) {
     if (s.ready) {
-      ready.erase(seq);
+      messages.SetReady(seq, false);
     } else {
-      waiting.erase({s.visible_at_ms, seq});
+      waiting_count--;
       if (s.receive_count > 0) AdjustInFlight(s, -1);
     }
   }
@@ -345,17 +388,21 @@ class EmbeddedQueueStore final : public QueueStore {
     Batch cleanup;
     for (auto& m : metas) {
       auto q = std::make_shared<Queue>(m);
-      std::map<uint64_t, MessageState> loaded;
+      // Records first (slots, unplaced), then delivery states, then placement.
+      std::string group_key;
       Status ms = kv_->Scan(Space::kMessages, QueuePrefix(m.id), [&](std::string_view k, std::string_view v) {
         bytes::Reader r(k);
         uint64_t qid = 0, seq = 0;
-        StoredMessage msg;
-        if (!r.U64(qid) || !r.U64(seq) || !DecodeMessage(v, msg)) return true;
         MessageState s;
-        s.sent_ms = msg.sent_ms;
-        s.visible_at_ms = msg.visible_at_ms;
-        s.group = q->InternGroup(msg.group_id);
-        loaded.emplace(seq, s);
+        std::string_view group;
+        if (!r.U64(qid) || !r.U64(seq) || !DecodeIndexFields(v, s.sent_ms, s.visible_at_ms, group)) {
+          return true;
+        }
+        if (!group.empty()) {
+          group_key.assign(group);
+          s.group = q->InternGroup(group_key);
+        }
+        q->messages.Insert(seq, s);
         q->next_seq = std::max(q->next_seq, seq + 1);
         return true;
       });
@@ -364,14 +411,14 @@ class EmbeddedQueueStore final : public QueueStore {
         bytes::Reader r(k);
         uint64_t qid = 0, seq = 0;
         if (!r.U64(qid) || !r.U64(seq)) return true;
-        auto it = loaded.find(seq);
-        if (it == loaded.end()) return true;
-        MessageState s = it->second;
-        if (DecodeState(v, s)) it->second = s;
+        MessageState* slot = q->messages.Find(seq);
+        if (!slot) return true;
+        MessageState s = *slot;
+        if (DecodeState(v, s)) *slot = s;
         return true;
       });
       if (!ms.ok()) return ms;
-      for (auto& [seq, s] : loaded) q->AddMessage(seq, s, now_ms);
+      q->PlaceLoaded(now_ms);
       ms = kv_->Scan(Space::kMeta, DedupPrefix(m.id), [&](std::string_view k, std::string_view v) {
         bytes::Reader r(v);
         DedupEntry e;
@@ -558,8 +605,8 @@ class EmbeddedQueueStore final : public QueueStore {
             // Sends may commit out of seq order; visibility uses the send time.
             q->AddMessage(p.seq, p.state, p.state.sent_ms);
             q->next_seq = std::max(q->next_seq, p.seq + 1);
-            auto it = q->messages.find(p.seq);
-            available = available || (it != q->messages.end() && it->second.ready);
+            const MessageState* placed = q->messages.Find(p.seq);
+            available = available || (placed && placed->ready);
           }
         }
       }
@@ -586,18 +633,17 @@ class EmbeddedQueueStore final : public QueueStore {
       std::lock_guard<std::mutex> lock(q->mu);
       DropExpiredLocked(*q, options.now_ms, options.retention_ms, batch);
       q->Promote(options.now_ms);
-      if (q->in_flight >= options.max_in_flight && !q->ready.empty()) {
+      if (q->in_flight >= options.max_in_flight && q->messages.ready_count() > 0) {
         return done(Error{"OverLimit", "Too many messages in flight."});
       }
       std::unordered_set<uint32_t> taken_groups;
       auto take = [&](uint64_t seq) {
-        auto it = q->messages.find(seq);
-        MessageState& s = it->second;
+        MessageState& s = *q->messages.Find(seq);
         if (dlq && static_cast<int>(s.receive_count) >= options.max_receive_count) {
           to_move.push_back(seq);
           batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(queue_id, seq), {}});
           batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(queue_id, seq), {}});
-          q->RemoveMessage(it);
+          q->RemoveMessage(seq);
           return;
         }
         q->Unplace(seq, s);
@@ -605,9 +651,7 @@ class EmbeddedQueueStore final : public QueueStore {
         if (s.first_receive_ms == 0) s.first_receive_ms = options.now_ms;
         s.last_receive_ms = options.now_ms;
         s.visible_at_ms = options.now_ms + options.visibility_ms;
-        s.ready = false;
-        q->waiting.emplace(s.visible_at_ms, seq);
-        q->AdjustInFlight(s, +1);
+        q->Wait(seq, s);
         if (s.group) taken_groups.insert(s.group);
         batch.push_back({Mutation::Op::kPut, Space::kMessageState, MessageKey(queue_id, seq), EncodeState(s)});
         Delivery d;
@@ -620,9 +664,9 @@ class EmbeddedQueueStore final : public QueueStore {
       if (options.fifo) {
         // In order; a group with a message in flight is held back, except
         // for messages taken by this very receive.
-        for (auto it = q->ready.begin(); it != q->ready.end() && !full();) {
-          uint64_t seq = *it++;
-          const MessageState& s = q->messages[seq];
+        for (uint64_t seq = q->messages.NextReady(0); seq != SlotTable::kNone && !full();
+             seq = q->messages.NextReady(seq + 1)) {
+          const MessageState& s = *q->messages.Find(seq);
           if (s.group && !taken_groups.count(s.group)) {
             auto g = q->groups.find(s.group);
             if (g != q->groups.end() && g->second.in_flight > 0) continue;
@@ -634,13 +678,14 @@ class EmbeddedQueueStore final : public QueueStore {
         // first pass looks at a bounded window so a receive stays cheap.
         constexpr int kScanLimit = 10'000;
         int scanned = 0;
-        for (auto it = q->ready.begin(); it != q->ready.end() && !full() && scanned < kScanLimit; ++scanned) {
-          uint64_t seq = *it++;
-          if (!q->Noisy(q->messages[seq].group)) take(seq);
+        for (uint64_t seq = q->messages.NextReady(0);
+             seq != SlotTable::kNone && !full() && scanned < kScanLimit;
+             seq = q->messages.NextReady(seq + 1), ++scanned) {
+          if (!q->Noisy(q->messages.Find(seq)->group)) take(seq);
         }
-        while (!full() && !q->ready.empty()) take(*q->ready.begin());
+        while (!full() && q->messages.ready_count() > 0) take(q->messages.NextReady(0));
       } else {
-        while (!full() && !q->ready.empty()) take(*q->ready.begin());
+        while (!full() && q->messages.ready_count() > 0) take(q->messages.NextReady(0));
       }
     }
     // Bodies come from the store, outside the queue lock, in one read.
@@ -691,8 +736,10 @@ class EmbeddedQueueStore final : public QueueStore {
     {
       std::lock_guard<std::mutex> lock(q->mu);
       q->Promote(now_ms);
-      for (auto it = q->ready.begin(); it != q->ready.end() && static_cast<int>(candidates.size()) < max; ++it) {
-        candidates.emplace_back(*it, q->messages[*it].receive_count);
+      for (uint64_t seq = q->messages.NextReady(0);
+           seq != SlotTable::kNone && static_cast<int>(candidates.size()) < max;
+           seq = q->messages.NextReady(seq + 1)) {
+        candidates.emplace_back(seq, q->messages.Find(seq)->receive_count);
       }
     }
     // Destinations, from the records.
@@ -716,10 +763,10 @@ class EmbeddedQueueStore final : public QueueStore {
     {
       std::lock_guard<std::mutex> lock(q->mu);
       for (auto [seq, rc] : chosen) {
-        auto it = q->messages.find(seq);
+        const MessageState* s = q->messages.Find(seq);
         // Skip what a consumer claimed or deleted meanwhile.
-        if (it == q->messages.end() || !it->second.ready || it->second.receive_count != rc) continue;
-        q->RemoveMessage(it);
+        if (!s || !s->ready || s->receive_count != rc) continue;
+        q->RemoveMessage(seq);
         removed.insert(seq);
         batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(from_queue_id, seq), {}});
         batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(from_queue_id, seq), {}});
@@ -770,15 +817,15 @@ class EmbeddedQueueStore final : public QueueStore {
     {
       std::lock_guard<std::mutex> lock(q->mu);
       for (auto [seq, receive_count] : receipts) {
-        auto it = q->messages.find(seq);
-        if (it == q->messages.end()) {
+        const MessageState* s = q->messages.Find(seq);
+        if (!s) {
           states.push_back(HandleState::kGone);
-        } else if (it->second.receive_count != receive_count) {
+        } else if (s->receive_count != receive_count) {
           states.push_back(HandleState::kStale);
         } else {
           states.push_back(HandleState::kCurrent);
-          grouped = grouped || it->second.group != 0;
-          removed->push_back(RemoveLocked(*q, it));
+          grouped = grouped || s->group != 0;
+          removed->push_back(RemoveLocked(*q, seq));
           batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(queue_id, seq), {}});
           batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(queue_id, seq), {}});
         }
@@ -814,11 +861,11 @@ class EmbeddedQueueStore final : public QueueStore {
     {
       std::lock_guard<std::mutex> lock(q->mu);
       q->Promote(now_ms);
-      auto it = q->messages.find(seq);
-      if (it == q->messages.end() || it->second.receive_count != receive_count) {
+      MessageState* found = q->messages.Find(seq);
+      if (!found || found->receive_count != receive_count) {
         return done(Error{"ReceiptHandleStale", ""});
       }
-      MessageState& s = it->second;
+      MessageState& s = *found;
       // A message never received is not in flight. One whose visibility ran
       // out but that nobody received since still answers to its latest
       // handle, as on AWS.
@@ -841,11 +888,10 @@ class EmbeddedQueueStore final : public QueueStore {
       if (!ok) {
         // Not written: the old deadline stands.
         std::lock_guard<std::mutex> lock(q->mu);
-        auto it = q->messages.find(seq);
-        if (it != q->messages.end()) {
-          q->Unplace(seq, it->second);
-          it->second.visible_at_ms = previous.visible_at_ms;
-          q->Place(seq, it->second, previous.visible_at_ms - 1);
+        if (MessageState* s = q->messages.Find(seq)) {
+          q->Unplace(seq, *s);
+          s->visible_at_ms = previous.visible_at_ms;
+          q->Place(seq, *s, previous.visible_at_ms - 1);
         }
       }
       done(std::move(st));
@@ -863,7 +909,10 @@ class EmbeddedQueueStore final : public QueueStore {
       std::lock_guard<std::mutex> lock(q->mu);
       old_floor = q->purge_floor;
       removed->reserve(q->messages.size());
-      while (!q->messages.empty()) removed->push_back(RemoveLocked(*q, q->messages.begin()));
+      for (uint64_t seq = q->messages.NextPresent(0); seq != SlotTable::kNone;
+           seq = q->messages.NextPresent(seq + 1)) {
+        removed->push_back(RemoveLocked(*q, seq));
+      }
       // Every seq handed out so far is purged, including sends whose writes
       // are still under way: their completions see the floor and drop them.
       q->purge_floor = q->reserved_seq;
@@ -892,9 +941,9 @@ class EmbeddedQueueStore final : public QueueStore {
     std::lock_guard<std::mutex> lock(q->mu);
     q->Promote(now_ms);
     QueueCounts c;
-    c.visible = static_cast<int64_t>(q->ready.size());
+    c.visible = static_cast<int64_t>(q->messages.ready_count());
     c.in_flight = q->in_flight;
-    c.delayed = static_cast<int64_t>(q->waiting.size()) - q->in_flight;
+    c.delayed = q->waiting_count - q->in_flight;
     return c;
   }
 
@@ -903,8 +952,7 @@ class EmbeddedQueueStore final : public QueueStore {
     if (!q) return std::nullopt;
     std::lock_guard<std::mutex> lock(q->mu);
     q->Promote(now_ms);
-    if (q->waiting.empty()) return std::nullopt;
-    return q->waiting.begin()->first;
+    return q->NextDeadline();
   }
 
   int64_t ExpireMessages(uint64_t queue_id, int64_t now_ms, int64_t retention_ms) override {
@@ -967,9 +1015,10 @@ class EmbeddedQueueStore final : public QueueStore {
     std::string group;
   };
 
-  static Removed RemoveLocked(Queue& q, std::map<uint64_t, MessageState>::iterator it) {
-    Removed r{it->first, it->second, q.group_names[it->second.group]};
-    q.RemoveMessage(it);
+  static Removed RemoveLocked(Queue& q, uint64_t seq) {
+    const MessageState& s = *q.messages.Find(seq);
+    Removed r{seq, s, q.group_names[s.group]};
+    q.RemoveMessage(seq);
     return r;
   }
 
@@ -1021,11 +1070,11 @@ class EmbeddedQueueStore final : public QueueStore {
   // (up to sends that committed out of order, caught on a later pass).
   static void DropExpiredLocked(Queue& q, int64_t now, int64_t retention_ms, Batch& batch) {
     while (!q.messages.empty()) {
-      auto it = q.messages.begin();
-      if (it->second.sent_ms + retention_ms > now) break;
-      batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(q.meta.id, it->first), {}});
-      batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(q.meta.id, it->first), {}});
-      q.RemoveMessage(it);
+      uint64_t seq = q.messages.NextPresent(0);
+      if (q.messages.Find(seq)->sent_ms + retention_ms > now) break;
+      batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(q.meta.id, seq), {}});
+      batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(q.meta.id, seq), {}});
+      q.RemoveMessage(seq);
     }
   }
 
