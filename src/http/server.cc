@@ -185,7 +185,10 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct Server::Impl {
-  asio::io_context ioc;
+  explicit Impl(asio::io_context* external) : ioc(external ? *external : own) {}
+  asio::io_context own;
+  asio::io_context& ioc;
+  bool started = false;
   std::optional<tcp::acceptor> acceptor;
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
   std::vector<std::thread> threads;
@@ -223,7 +226,7 @@ struct Server::Impl {
 };
 
 Server::Server(ServerOptions options, Handler handler, ErrorRenderer error_renderer)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>(options.context)) {
   impl_->shared->options = std::move(options);
   impl_->shared->handler = std::move(handler);
   impl_->shared->error_renderer = std::move(error_renderer);
@@ -255,10 +258,13 @@ Status Server::Start() {
                                       ": " + ec.message()};
   }
   impl_->port = impl_->acceptor->local_endpoint().port();
-  impl_->work.emplace(asio::make_work_guard(impl_->ioc));
+  impl_->started = true;
   impl_->Accept();
-  for (int i = 0; i < std::max(1, o.threads); ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  if (!o.context) {
+    impl_->work.emplace(asio::make_work_guard(impl_->ioc));
+    for (int i = 0; i < std::max(1, o.threads); ++i) {
+      impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    }
   }
   return {};
 }
@@ -268,7 +274,8 @@ uint16_t Server::port() const { return impl_->port; }
 size_t Server::active_requests() const { return impl_->shared->active.load(); }
 
 void Server::Stop(std::chrono::milliseconds grace) {
-  if (impl_->threads.empty()) return;
+  if (!impl_->started) return;
+  impl_->started = false;
   impl_->shared->stopping = true;
   asio::post(impl_->ioc, [this] {
     boost::system::error_code ec;
@@ -292,6 +299,7 @@ void Server::Stop(std::chrono::milliseconds grace) {
   // Give answers just completed a moment to be written.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   close_idle();
+  if (impl_->threads.empty()) return;  // the caller's io_context runs on
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();

@@ -3,8 +3,9 @@
 // Knows nothing of AWS: complete requests go to a Handler, which answers
 // through a callback that may run on any thread.
 //
-// Threading: one io_context run by `threads` threads; each connection is
-// served on its own strand. Handlers must not block.
+// Threading: one io_context run by `threads` threads (or the caller's
+// io_context); each connection is served on its own strand. Handlers must
+// not block.
 #pragma once
 
 #include <chrono>
@@ -16,12 +17,20 @@
 #include "common/http_message.h"
 #include "common/result.h"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace sluice::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 4566;  // 0 picks a free port
   int threads = 2;
+  // When set, the server runs on this io_context, whose threads belong to the
+  // caller (`threads` is then ignored): completions the caller posts there
+  // and the answers they write run on the same threads, without a hand-off.
+  boost::asio::io_context* context = nullptr;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 16 * 1024 * 1024;
   // A connection waiting for a request header closes after idle_timeout (so a
@@ -49,7 +58,7 @@ class Server {
   Status Start();
   uint16_t port() const;
   // Stops accepting, lets requests in progress finish (up to `grace`), closes
-  // idle connections and joins the I/O threads.
+  // idle connections and joins the I/O threads (its own, not the caller's).
   void Stop(std::chrono::milliseconds grace);
   size_t active_requests() const;
 

@@ -1,13 +1,20 @@
-// Executor on an Asio thread pool: Post() runs on the pool, RunAt() arms a
-// steady timer for the distance between the target time and the Clock.
+// Executor on an Asio io_context run by a few threads: Post() runs on them,
+// RunAt() arms a steady timer for the distance between the target time and
+// the Clock. The HTTP server can run on the same io_context (context()), so
+// that a commit completion, the answer it renders and the write of that
+// answer stay on one thread.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "common/executor.h"
 
@@ -20,12 +27,15 @@ class AsioExecutor final : public Executor {
   void Post(Task task) override;
   uint64_t RunAt(int64_t at_ms, Task task) override;
   void Cancel(uint64_t id) override;
-  // Cancels timers and joins the threads after queued tasks have run.
+  // Cancels timers, lets queued tasks run and joins the threads.
   void Stop();
+  boost::asio::io_context& context() { return ioc_; }
 
  private:
   const Clock* clock_;
-  boost::asio::thread_pool pool_;
+  boost::asio::io_context ioc_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
   std::mutex mu_;
   std::map<uint64_t, std::shared_ptr<boost::asio::steady_timer>> timers_;  // GUARDED_BY(mu_)
   uint64_t next_id_ = 1;                                                  // GUARDED_BY(mu_)

@@ -69,7 +69,10 @@ int Serve(const Config& config) {
 
   int threads = config.io_threads > 0 ? config.io_threads
                                       : std::max(1u, std::thread::hardware_concurrency());
-  AsioExecutor executor(&clock, 2);
+  // One set of threads (one per core) serves connections, runs service work
+  // and commit completions, so an answer is rendered and written where its
+  // commit completed.
+  AsioExecutor executor(&clock, threads);
   // Commit completions (indexing, answers) run on the pool, not the committer.
   kv->SetCompletionExecutor([&executor](std::function<void()> fn) { executor.Post(std::move(fn)); });
   sqs::SqsOptions sqs_options;
@@ -106,6 +109,7 @@ int Serve(const Config& config) {
   http_options.host = config.host;
   http_options.port = config.port;
   http_options.threads = threads;
+  http_options.context = &executor.context();
   http::Server server(
       http_options,
       [&](HttpRequest req, http::Responder respond) {
