@@ -57,6 +57,23 @@ TEST(Crypto, HmacSha256Rfc4231Vectors) {
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
+// Keyed contexts are cached per thread: many keys in turn, each used again
+// after others evicted or kept it, give the same MACs as the first time.
+TEST(Crypto, HmacSha256SameAnswerWhateverTheKeyOrder) {
+  std::vector<std::string> first;
+  for (int k = 0; k < 20; ++k) {
+    first.push_back(crypto::HmacSha256("key-" + std::to_string(k), "data"));
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (int k = 19; k >= 0; k -= 1 + round) {
+      EXPECT_EQ(crypto::HmacSha256("key-" + std::to_string(k), "data"), first[k]) << k;
+      EXPECT_NE(crypto::HmacSha256("key-" + std::to_string(k), "datA"), first[k]) << k;
+    }
+  }
+  EXPECT_EQ(crypto::Hex(crypto::HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 TEST(Crypto, HexIsLowerCaseAndCoversAllBytes) {
   EXPECT_EQ(crypto::Hex(""), "");
   EXPECT_EQ(crypto::Hex("\x00\x01\x7f\x80\xab\xff"s), "00017f80abff");
