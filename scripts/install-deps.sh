@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   libboost-dev libboost-system-dev librocksdb-dev rapidjson-dev libcli11-dev
-  libspdlog-dev libfmt-dev libtomlplusplus-dev libssl-dev
+  libspdlog-dev libfmt-dev libtomlplusplus-dev libssl-dev libjemalloc-dev
   libgtest-dev libgmock-dev
   awscli python3 python3-boto3 python3-pytest curl
 )
