@@ -3,7 +3,6 @@
 // (group commit) unless durability is relaxed.
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
-#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
@@ -206,19 +205,12 @@ Result<std::unique_ptr<KvStore>> OpenRocksKvStore(const std::string& dir, Durabi
   options.max_open_files = 256;
   options.keep_log_file_num = 3;
   options.recycle_log_file_num = 4;
-  // One committer thread writes; without concurrent memtable writes RocksDB
-  // can use the insert hints below.
-  options.allow_concurrent_memtable_write = false;
 
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.write_buffer_size = 32 << 20;
-  // Keys start with an 8-byte owner id (queue, stream) followed by an
-  // increasing number: remembering where the last insert of each owner went
-  // makes appends cheap instead of a full skip-list search.
-  cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf);
