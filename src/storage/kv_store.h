@@ -15,19 +15,22 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
 
 namespace sluice::storage {
 
-// Key spaces (RocksDB column families in the embedded backend).
+// Key spaces (RocksDB column families in the embedded backend). Adding one
+// adds a column family, created on open in existing data directories too.
 enum class Space : uint8_t {
-  kMeta = 0,          // catalogue: queues, server secrets
-  kMessages = 1,      // message records, written once
-  kMessageState = 2,  // per-message delivery state, rewritten on receive
+  kMeta = 0,           // catalogue: queues, streams, server secrets
+  kMessages = 1,       // message records, written once
+  kMessageState = 2,   // per-message delivery state, rewritten on receive
+  kStreamRecords = 3,  // Kinesis records, keyed (stream id, shard index, seq), written once
 };
-inline constexpr int kSpaceCount = 3;
+inline constexpr int kSpaceCount = 4;
 
 struct Mutation {
   enum class Op : uint8_t { kPut, kDelete, kDeleteRange };
@@ -68,6 +71,38 @@ class KvStore {
   // Meant for start-up recovery; may touch disk.
   virtual Status Scan(Space space, std::string_view prefix,
                       const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+  using RangeFn = std::function<bool(std::string_view key, std::string_view value)>;
+  // Visits keys in [from, to) in key order until fn returns false; an empty
+  // `to` means no upper bound. One seek, then a forward pass that stops as
+  // soon as fn says so: meant for the read path (Kinesis GetRecords), so
+  // unlike Scan it fills the block cache. The views are valid only during
+  // the call. May touch disk.
+  // The default is correct but scans from the common prefix of the bounds;
+  // backends override it.
+  virtual Status ScanRange(Space space, std::string_view from, std::string_view to,
+                           const RangeFn& fn) {
+    size_t common = 0;
+    while (common < from.size() && common < to.size() && from[common] == to[common]) ++common;
+    return Scan(space, from.substr(0, common), [&](std::string_view k, std::string_view v) {
+      if (k < from) return true;
+      if (!to.empty() && k >= to) return false;
+      return fn(k, v);
+    });
+  }
+  // The greatest key in [from, to) and its value (an empty `to`: no upper
+  // bound); nullopt when the range is empty. For recovery (the last seq of a
+  // Kinesis shard). May touch disk. The default walks the whole range;
+  // backends override it with one backward seek.
+  virtual Result<std::optional<std::pair<std::string, std::string>>> LastInRange(
+      Space space, std::string_view from, std::string_view to) {
+    std::optional<std::pair<std::string, std::string>> last;
+    Status st = ScanRange(space, from, to, [&](std::string_view k, std::string_view v) {
+      last.emplace(std::string(k), std::string(v));
+      return true;
+    });
+    if (!st.ok()) return std::move(st).error();
+    return last;
+  }
   // Completes pending commits and stops the committer. Idempotent.
   virtual void Close() = 0;
 

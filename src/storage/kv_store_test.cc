@@ -1,6 +1,7 @@
 // The KvStore contract, run on every backend: point reads and writes, range
-// deletes, prefix scans, atomic batches, group commit with exactly-once
-// completion, fault injection, and (for RocksDB) persistence across reopen.
+// deletes, prefix scans, range reads, atomic batches, group commit with
+// exactly-once completion, fault injection, and (for RocksDB) persistence
+// across reopen, including data directories older than a Space.
 #include "storage/kv_store.h"
 
 #include <gtest/gtest.h>
@@ -17,6 +18,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <rocksdb/db.h>
 
 #include "common/bytes.h"
 
@@ -406,6 +409,138 @@ TEST_P(KvStoreContract, CommitsAfterCloseFailAndCloseIsIdempotent) {
   EXPECT_EQ(Get(Space::kMeta, "k"), "v");
 }
 
+// ------------------------------------------------------ ranges (read path)
+
+std::string RecKey(uint64_t stream, uint32_t shard, uint64_t seq) {
+  std::string k;
+  bytes::PutU64(k, stream);
+  bytes::PutU32(k, shard);
+  bytes::PutU64(k, seq);
+  return k;
+}
+
+Pairs RangeAll(KvStore& kv, Space space, std::string_view from, std::string_view to,
+               size_t limit = SIZE_MAX) {
+  Pairs out;
+  Status st = kv.ScanRange(space, from, to, [&](std::string_view k, std::string_view v) {
+    out.emplace_back(std::string(k), std::string(v));
+    return out.size() < limit;
+  });
+  EXPECT_TRUE(st.ok());
+  return out;
+}
+
+TEST_P(KvStoreContract, ScanRangeIsHalfOpenAndStaysInItsSpace) {
+  Commit({Put(Space::kStreamRecords, "a", "1"), Put(Space::kStreamRecords, "b", "2"),
+          Put(Space::kStreamRecords, "c", "3"), Put(Space::kStreamRecords, "d", "4"),
+          Put(Space::kMeta, "b2", "other space")});
+  EXPECT_EQ(RangeAll(*kv_, Space::kStreamRecords, "b", "d"), (Pairs{{"b", "2"}, {"c", "3"}}));
+  EXPECT_EQ(RangeAll(*kv_, Space::kStreamRecords, "bb", "d"), (Pairs{{"c", "3"}}));
+  EXPECT_EQ(RangeAll(*kv_, Space::kStreamRecords, "c", ""), (Pairs{{"c", "3"}, {"d", "4"}}));
+  EXPECT_EQ(RangeAll(*kv_, Space::kStreamRecords, "", "b"), (Pairs{{"a", "1"}}));
+  EXPECT_TRUE(RangeAll(*kv_, Space::kStreamRecords, "b", "b").empty());
+  EXPECT_TRUE(RangeAll(*kv_, Space::kStreamRecords, "e", "").empty());
+}
+
+TEST_P(KvStoreContract, ScanRangeStopsWhenTheVisitorSaysSo) {
+  Batch b;
+  for (int i = 0; i < 300; ++i) b.push_back(Put(Space::kStreamRecords, RecKey(1, 0, i), Cat("v", i)));
+  Commit(std::move(b));
+  auto got = RangeAll(*kv_, Space::kStreamRecords, RecKey(1, 0, 10), RecKey(1, 1, 0), 3);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].second, "v10");
+  EXPECT_EQ(got[2].second, "v12");
+}
+
+TEST_P(KvStoreContract, ScanRangeWalksLongRangesInOrder) {
+  Batch b;
+  for (int i = 0; i < 1000; ++i) b.push_back(Put(Space::kStreamRecords, RecKey(7, 3, i * 3), Cat("v", i)));
+  b.push_back(Put(Space::kStreamRecords, RecKey(7, 4, 0), "next shard"));
+  Commit(std::move(b));
+  auto got = RangeAll(*kv_, Space::kStreamRecords, RecKey(7, 3, 1), RecKey(7, 4, 0));
+  ASSERT_EQ(got.size(), 999u);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].second, Cat("v", static_cast<int>(i) + 1));
+}
+
+TEST_P(KvStoreContract, ScanRangeSkipsDeletedRanges) {
+  Batch b;
+  for (int i = 0; i < 100; ++i) b.push_back(Put(Space::kStreamRecords, RecKey(1, 0, i), Cat("v", i)));
+  Commit(std::move(b));
+  Commit({DelRange(Space::kStreamRecords, RecKey(1, 0, 0), RecKey(1, 0, 95))});
+  auto got = RangeAll(*kv_, Space::kStreamRecords, RecKey(1, 0, 0), RecKey(1, 1, 0));
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[0].second, "v95");
+}
+
+TEST_P(KvStoreContract, LastInRangeFindsTheGreatestKeyBelowTheEnd) {
+  Commit({Put(Space::kStreamRecords, RecKey(1, 0, 5), "five"), Put(Space::kStreamRecords, RecKey(1, 0, 9), "nine"),
+          Put(Space::kStreamRecords, RecKey(1, 1, 2), "next shard"),
+          Put(Space::kMeta, RecKey(1, 0, 10), "other space")});
+  auto last = kv_->LastInRange(Space::kStreamRecords, RecKey(1, 0, 0), RecKey(1, 1, 0));
+  ASSERT_TRUE(last.ok());
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ((*last)->first, RecKey(1, 0, 9));
+  EXPECT_EQ((*last)->second, "nine");
+  // The end is exclusive, the start inclusive.
+  auto below = kv_->LastInRange(Space::kStreamRecords, RecKey(1, 0, 0), RecKey(1, 0, 9));
+  ASSERT_TRUE(below.ok() && below->has_value());
+  EXPECT_EQ((*below)->second, "five");
+  auto at_start = kv_->LastInRange(Space::kStreamRecords, RecKey(1, 0, 9), RecKey(1, 0, 10));
+  ASSERT_TRUE(at_start.ok() && at_start->has_value());
+  EXPECT_EQ((*at_start)->second, "nine");
+  auto empty = kv_->LastInRange(Space::kStreamRecords, RecKey(1, 0, 6), RecKey(1, 0, 9));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_FALSE(empty->has_value());
+  auto none = kv_->LastInRange(Space::kStreamRecords, RecKey(2, 0, 0), RecKey(3, 0, 0));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto unbounded = kv_->LastInRange(Space::kStreamRecords, RecKey(1, 0, 0), "");
+  ASSERT_TRUE(unbounded.ok() && unbounded->has_value());
+  EXPECT_EQ((*unbounded)->second, "next shard");
+  // Deleted keys are not found.
+  Commit({DelRange(Space::kStreamRecords, RecKey(1, 0, 6), RecKey(1, 1, 0))});
+  auto after = kv_->LastInRange(Space::kStreamRecords, RecKey(1, 0, 0), RecKey(1, 1, 0));
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->second, "five");
+}
+
+// A wrapper that overrides only the required operations gets the default
+// ScanRange and LastInRange, which must agree with the backends'.
+class MinimalKvStore final : public KvStore {
+ public:
+  explicit MinimalKvStore(KvStore* inner) : inner_(inner) {}
+  void Commit(Batch batch, Done done) override { inner_->Commit(std::move(batch), std::move(done)); }
+  Result<std::optional<std::string>> Get(Space space, std::string_view key) override {
+    return inner_->Get(space, key);
+  }
+  Status Scan(Space space, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    return inner_->Scan(space, prefix, fn);
+  }
+  void Close() override {}
+  void InjectWriteFailure(std::optional<Error>) override {}
+  void SetCompletionExecutor(CompletionExecutor) override {}
+
+ private:
+  KvStore* inner_;
+};
+
+TEST_P(KvStoreContract, DefaultRangeOperationsAgreeWithTheBackend) {
+  Batch b;
+  for (int i = 0; i < 50; ++i) b.push_back(Put(Space::kStreamRecords, RecKey(1, i % 3, i), Cat("v", i)));
+  Commit(std::move(b));
+  MinimalKvStore minimal(kv_.get());
+  std::string from = RecKey(1, 1, 10), to = RecKey(1, 2, 0);
+  EXPECT_EQ(RangeAll(minimal, Space::kStreamRecords, from, to),
+            RangeAll(*kv_, Space::kStreamRecords, from, to));
+  EXPECT_EQ(RangeAll(minimal, Space::kStreamRecords, from, "", 5),
+            RangeAll(*kv_, Space::kStreamRecords, from, "", 5));
+  auto a = minimal.LastInRange(Space::kStreamRecords, from, to);
+  auto k = kv_->LastInRange(Space::kStreamRecords, from, to);
+  ASSERT_TRUE(a.ok() && k.ok());
+  EXPECT_EQ(*a, *k);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, KvStoreContract,
                          ::testing::Values(Backend{"Memory", false}, Backend{"RocksDB", true}),
                          [](const ::testing::TestParamInfo<Backend>& info) {
@@ -438,6 +573,7 @@ TEST_F(RocksKvStoreTest, ReopenKeepsCommittedState) {
                                  Put(Space::kMessages, Key(1, 2), "two"),
                                  Put(Space::kMessages, Key(2, 1), "other"),
                                  Put(Space::kMessageState, Key(1, 1), "s1"),
+                                 Put(Space::kStreamRecords, Key(1, 1), "r1"),
                                  Put(Space::kMeta, "gone", "x")})
                     .ok());
     std::string from, to;
@@ -456,10 +592,43 @@ TEST_F(RocksKvStoreTest, ReopenKeepsCommittedState) {
   EXPECT_EQ(GetOrFail(*kv, Space::kMessages, Key(1, 2)), "two-v2");
   EXPECT_EQ(GetOrFail(*kv, Space::kMessages, Key(2, 1)), std::nullopt);
   EXPECT_EQ(GetOrFail(*kv, Space::kMessageState, Key(1, 1)), "s1");
+  EXPECT_EQ(GetOrFail(*kv, Space::kStreamRecords, Key(1, 1)), "r1");
   // Each space keeps its own keys.
   EXPECT_EQ(ScanAll(*kv, Space::kMessageState, "").size(), 1u);
   EXPECT_EQ(ScanAll(*kv, Space::kMeta, "").size(), 1u);
   kv->Close();
+}
+
+// A data directory written before a Space existed gains its column family on
+// open, keeping what was there.
+TEST_F(RocksKvStoreTest, OpeningAnOlderDataDirectoryAddsTheNewColumnFamilies) {
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+    for (const char* name : {"meta", "q_msg", "q_state"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.string(), families, &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], "old", "meta").ok());
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    delete db;
+  }
+  for (int round = 0; round < 2; ++round) {
+    auto kv = Open();
+    ASSERT_NE(kv, nullptr);
+    EXPECT_EQ(GetOrFail(*kv, Space::kMeta, "old"), "meta");
+    if (round == 0) {
+      ASSERT_TRUE(CommitSync(*kv, {Put(Space::kStreamRecords, Key(1, 1), "rec")}).ok());
+    } else {
+      EXPECT_EQ(GetOrFail(*kv, Space::kStreamRecords, Key(1, 1)), "rec");
+    }
+    kv->Close();
+  }
 }
 
 TEST_F(RocksKvStoreTest, ReopenWithoutExplicitCloseKeepsAcknowledgedWrites) {

@@ -2,6 +2,8 @@
 // nothing survives the process.
 #include <map>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "storage/group_committer.h"
 #include "storage/kv_store.h"
@@ -40,6 +42,46 @@ class MemoryKvStore final : public KvStore {
       if (!fn(k, v)) break;
     }
     return {};
+  }
+
+  // Copies a chunk at a time so that fn runs without the lock (it may call
+  // back into the store) and an early stop copies little.
+  Status ScanRange(Space space, std::string_view from, std::string_view to,
+                   const RangeFn& fn) override {
+    constexpr size_t kChunk = 64;
+    std::vector<std::pair<std::string, std::string>> chunk;
+    std::string cursor(from);
+    bool first = true;
+    for (;;) {
+      chunk.clear();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto& m = spaces_[static_cast<int>(space)];
+        auto it = first ? m.lower_bound(cursor) : m.upper_bound(cursor);
+        for (; it != m.end() && chunk.size() < kChunk; ++it) {
+          if (!to.empty() && std::string_view(it->first) >= to) break;
+          chunk.emplace_back(it->first, it->second);
+        }
+      }
+      for (const auto& [k, v] : chunk) {
+        if (!fn(k, v)) return {};
+      }
+      if (chunk.size() < kChunk) return {};
+      cursor = std::move(chunk.back().first);
+      first = false;
+    }
+  }
+
+  Result<std::optional<std::pair<std::string, std::string>>> LastInRange(
+      Space space, std::string_view from, std::string_view to) override {
+    using Found = std::optional<std::pair<std::string, std::string>>;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& m = spaces_[static_cast<int>(space)];
+    auto it = to.empty() ? m.end() : m.lower_bound(std::string(to));
+    if (it == m.begin()) return Found();
+    --it;
+    if (std::string_view(it->first) < from) return Found();
+    return Found(*it);
   }
 
   void Close() override { committer_.Stop(); }

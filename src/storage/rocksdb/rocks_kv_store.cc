@@ -18,7 +18,7 @@
 namespace sluice::storage {
 namespace {
 
-constexpr const char* kFamilyNames[kSpaceCount] = {"meta", "q_msg", "q_state"};
+constexpr const char* kFamilyNames[kSpaceCount] = {"meta", "q_msg", "q_state", "k_rec"};
 
 Error FromRocks(const rocksdb::Status& s, const char* what) {
   return Error{"InternalFailure", std::string(what) + ": " + s.ToString(), 500, false};
@@ -82,6 +82,41 @@ class RocksKvStore final : public KvStore {
     }
     if (!it->status().ok()) return FromRocks(it->status(), "scan failed");
     return {};
+  }
+
+  Status ScanRange(Space space, std::string_view from, std::string_view to,
+                   const RangeFn& fn) override {
+    rocksdb::ReadOptions ro;
+    // The bound lets the iterator stop at the range's end without stepping
+    // over whatever (deleted ranges included) lies past it.
+    rocksdb::Slice upper(to.data(), to.size());
+    if (!to.empty()) ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, Handle(space)));
+    for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key();
+      rocksdb::Slice v = it->value();
+      if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "scan failed");
+    return {};
+  }
+
+  Result<std::optional<std::pair<std::string, std::string>>> LastInRange(
+      Space space, std::string_view from, std::string_view to) override {
+    using Found = std::optional<std::pair<std::string, std::string>>;
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    rocksdb::Slice lower(from.data(), from.size());
+    rocksdb::Slice upper(to.data(), to.size());
+    ro.iterate_lower_bound = &lower;
+    if (!to.empty()) ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, Handle(space)));
+    // With an upper bound set, SeekToLast lands on the last key below it.
+    it->SeekToLast();
+    if (!it->status().ok()) return FromRocks(it->status(), "seek failed");
+    if (!it->Valid() || it->key().compare(lower) < 0) return Found();
+    if (!to.empty() && it->key().compare(upper) >= 0) return Found();
+    return Found(std::make_pair(it->key().ToString(), it->value().ToString()));
   }
 
   void Close() override {
