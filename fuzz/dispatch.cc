@@ -3,10 +3,10 @@
 // Input: as for http_parse (the bytes of one connection, optionally after a
 // chunk-size byte). Each request the HTTP parser completes goes to a
 // protocol::Dispatcher configured as `sluice serve` configures it in open
-// mode (SQS over Query and JSON 1.0), with a stub service that answers with
-// its input. Routing, form parsing, SigV4 parsing, decoding, validation,
-// response encoding and error rendering all run. Every request must be
-// answered exactly once with a status in 200..599.
+// mode (SQS over Query and JSON 1.0, Kinesis over JSON 1.1 and CBOR), with a
+// stub service that answers with its input. Routing, form parsing, SigV4
+// parsing, decoding, validation, response encoding and error rendering all
+// run. Every request must be answered exactly once with a status in 200..599.
 #include <cstddef>
 #include <cstdint>
 
@@ -14,6 +14,7 @@
 #include "common/service.h"
 #include "http_input.h"
 #include "protocol/dispatcher.h"
+#include "protocol/generated/kinesis_model.h"
 #include "protocol/generated/sqs_model.h"
 
 using namespace sluice;
@@ -42,6 +43,13 @@ const protocol::Dispatcher& TheDispatcher() {
     b.query_compatible = true;
     b.path_member = "QueueUrl";
     dispatcher->Register(b);
+    protocol::ServiceBinding k;
+    k.model = &model::KinesisModel();
+    k.service = &service;
+    k.scope_name = "kinesis";
+    k.json_protocol = protocol::WireProtocol::kJson11;
+    k.style = protocol::ValidationStyle::kValidation;
+    dispatcher->Register(k);
     return dispatcher;
   }();
   return *d;

@@ -5,6 +5,9 @@ Query bodies are serialized by botocore's own Query serializer from the SQS mode
 Debian's python3-botocore (the protocol boto3 1.26 and AWS CLI 2.9 speak), so they are byte for
 byte what those clients post. JSON bodies carry the same parameters as AWS JSON 1.0 (SQS) and
 1.1 (Kinesis) put them: member names as in the model, blobs base64, timestamps epoch seconds.
+CBOR bodies carry them as the AWS Java SDKs write AWS CBOR 1.1 with Jackson (indefinite-length
+maps and arrays, blobs as byte strings, timestamps as tag 1 + integer epoch milliseconds), and as
+an RFC 8949 encoder (python3-cbor2) writes them (definite lengths, tag 1 + epoch seconds).
 Signed requests are signed by botocore's SigV4 signer with the AWS test-suite key at the
 test-suite time (2015-08-30T12:36:00Z), which is what the sigv4 target's strict verifier expects;
 a few vectors of the AWS SigV4 test suite are copied as they are.
@@ -27,6 +30,7 @@ import botocore.auth
 import botocore.credentials
 import botocore.serialize
 import botocore.session
+import cbor2
 from botocore.awsrequest import AWSRequest
 
 FUZZ = Path(__file__).resolve().parent
@@ -242,6 +246,47 @@ def json_body(params):
     return json.dumps(params, default=json_default, separators=(",", ":"))
 
 
+# Members that are timestamps in the calls above (the seeds carry them as epoch seconds).
+TIMESTAMP_MEMBERS = {"Timestamp", "StreamCreationTimestamp"}
+
+
+def _cbor_head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if n < 1 << (8 * size):
+            return bytes([major << 5 | info]) + n.to_bytes(size, "big")
+    raise ValueError(n)
+
+
+def jackson_cbor(value, key=None):
+    """CBOR as the Java SDKs' Jackson generator writes it."""
+    if key in TIMESTAMP_MEMBERS:
+        return b"\xc1" + _cbor_head(0, int(round(value * 1000)))
+    if isinstance(value, dict):
+        return b"\xbf" + b"".join(jackson_cbor(k) + jackson_cbor(v, k) for k, v in value.items()) + b"\xff"
+    if isinstance(value, list):
+        return b"\x9f" + b"".join(jackson_cbor(v) for v in value) + b"\xff"
+    if isinstance(value, bytes):
+        return _cbor_head(2, len(value)) + value
+    if isinstance(value, str):
+        return _cbor_head(3, len(value.encode())) + value.encode()
+    return cbor2.dumps(value)
+
+
+def rfc_cbor(params):
+    """Definite lengths and tag 1 + epoch seconds, as an RFC 8949 encoder writes them."""
+    def convert(value, key=None):
+        if key in TIMESTAMP_MEMBERS:
+            return cbor2.CBORTag(1, value)
+        if isinstance(value, dict):
+            return {k: convert(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        return value
+    return cbor2.dumps(convert(params))
+
+
 def sign(method, url, host, headers, body, presign=False):
     """Signs like botocore at the test-suite time; returns the suite's text form of the request."""
 
@@ -299,6 +344,18 @@ def main():
     for op, params in KINESIS_CALLS:
         write("json_decode", f"Kinesis_20131202.{op}\n{json_body(params)}")
 
+    for op, params in KINESIS_CALLS:
+        write("cbor", f"Kinesis_20131202.{op}\n".encode() + jackson_cbor(params))
+        write("cbor", f"Kinesis_20131202.{op}\n".encode() + rfc_cbor(params))
+    for op, params in SQS_CALLS[:8]:
+        write("cbor", f"AmazonSQS.{op}\n".encode() + rfc_cbor(params))
+    # Java SDK v2's PutRecord exactly as captured, chunked strings, and a few hostile shapes.
+    write("cbor", b"Kinesis_20131202.PutRecord\n\xbfjStreamNamedtestdDataMhello, world!lPartitionKeylpartitionkey\xff")
+    write("cbor", b"Kinesis_20131202.PutRecord\n\xa3jStreamName\x7fbcldicks\xffdData\x5fA\x00B\x01\x02\xff"
+                  b"lPartitionKeyaK")
+    write("cbor", b"Kinesis_20131202.ListStreams\n\xa1gUnknown" + b"\x81" * 70 + b"\x00")
+    write("cbor", b"Kinesis_20131202.PutRecords\n\xa1gRecords\x9b\xff\xff\xff\xff\xff\xff\xff\xff")
+
     # Whole requests as boto3 puts them on the wire (signed, so the dispatcher
     # also parses a real Authorization header in open mode).
     host = "localhost:4566"
@@ -338,6 +395,16 @@ def main():
     # A chunk-size byte in front: the same request read a few bytes at a time.
     write("http_parse", b"\x07" + requests[0])
     write("dispatch", b"\x03" + requests[-1])
+    # Kinesis over AWS CBOR 1.1, as the Java SDKs send it, and one call over JSON 1.1.
+    for op, params in KINESIS_CALLS[1:4]:
+        body = jackson_cbor(params)
+        write("dispatch", http_request("POST", "/", [
+            ("Host", host), ("X-Amz-Target", f"Kinesis_20131202.{op}"),
+            ("Content-Type", "application/x-amz-cbor-1.1"), ("Content-Length", str(len(body)))], body))
+    body = json_body(KINESIS_CALLS[1][1])
+    write("dispatch", http_request("POST", "/", [
+        ("Host", host), ("X-Amz-Target", "Kinesis_20131202.PutRecord"),
+        ("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))], body))
 
     # SigV4: boto3-style signed SQS requests and a handful of the AWS suite's vectors.
     for op, body in chosen_query[:3]:

@@ -57,6 +57,7 @@ dict_for() {
     http_parse | dispatch) echo "$here/dicts/http.dict" ;;
     query_decode) echo "$here/dicts/query.dict" ;;
     json_decode) echo "$here/dicts/json.dict" ;;
+    cbor) echo "$here/dicts/cbor.dict" ;;
     sigv4) echo "$here/dicts/sigv4.dict" ;;
   esac
 }

@@ -7,8 +7,8 @@ packages=(
   g++ cmake make pkg-config
   libboost-dev libboost-system-dev librocksdb-dev rapidjson-dev libcli11-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev libssl-dev libjemalloc-dev
-  libgtest-dev libgmock-dev
-  awscli python3 python3-boto3 python3-pytest curl
+  libgtest-dev libgmock-dev libcbor-dev
+  awscli python3 python3-boto3 python3-pytest python3-cbor2 curl
 )
 
 missing=()

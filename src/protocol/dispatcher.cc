@@ -14,6 +14,7 @@ std::string_view ContentType(WireProtocol p) {
   switch (p) {
     case WireProtocol::kJson10: return "application/x-amz-json-1.0";
     case WireProtocol::kJson11: return "application/x-amz-json-1.1";
+    case WireProtocol::kCbor11: return kCborContentType;
     default: return "text/xml";
   }
 }
@@ -92,8 +93,19 @@ HttpResponse Dispatcher::RenderError(WireProtocol protocol, const ServiceBinding
     if (!binding || binding->query_compatible) {
       r.headers.emplace_back("x-amzn-query-error",
                              query_code + (sender ? ";Sender" : ";Receiver"));
+    } else {
+      // SDKs take the code from x-amzn-ErrorType before the body's __type; a
+      // query-compatible service leaves it out, or the JS SDK v3 would prefer
+      // it to the legacy code in x-amzn-query-error.
+      r.headers.emplace_back("x-amzn-ErrorType", shape);
     }
-    r.body = JsonError(type, error.message);
+    if (protocol == WireProtocol::kCbor11) {
+      // Error texts may echo request bytes: keep CBOR text strings UTF-8.
+      r.body = EncodeCborError(strings::SanitizeUtf8(type, false),
+                               strings::SanitizeUtf8(error.message, false));
+    } else {
+      r.body = JsonError(type, error.message);
+    }
   }
   return r;
 }
@@ -120,6 +132,7 @@ void Dispatcher::Handle(const HttpRequest& req, Respond respond) const {
     std::string_view prefix = target.substr(0, dot);
     binding = ByTarget(prefix);
     protocol = binding ? binding->json_protocol : WireProtocol::kJson10;
+    if (IsCborContentType(req.Header("Content-Type"))) protocol = WireProtocol::kCbor11;
     if (!binding || dot == std::string_view::npos) {
       return respond(RenderError(protocol, binding,
                                  Error{"UnknownOperationException", "Unknown operation " + std::string(target) + "."},
@@ -168,8 +181,9 @@ void Dispatcher::Handle(const HttpRequest& req, Respond respond) const {
   }
 
   // 3. Decode and check the input.
-  Result<Value> input = protocol == WireProtocol::kQuery ? DecodeQuery(*binding->model, *op, form)
-                                                         : DecodeJson(*binding->model, *op, req.body);
+  Result<Value> input = protocol == WireProtocol::kQuery   ? DecodeQuery(*binding->model, *op, form)
+                        : protocol == WireProtocol::kCbor11 ? DecodeCbor(*binding->model, *op, req.body)
+                                                            : DecodeJson(*binding->model, *op, req.body);
   if (!input.ok()) return respond(RenderError(protocol, binding, input.error(), request_id));
   if (!binding->path_member.empty() && !input->Find(binding->path_member) && op->input >= 0 &&
       binding->model->FindMember(binding->model->shape(op->input), binding->path_member)) {
@@ -203,7 +217,8 @@ void Dispatcher::Handle(const HttpRequest& req, Respond respond) const {
           r.body = EncodeXmlResponse(*b->model, *op, *result, request_id);
         } else {
           r.headers.emplace_back("Content-Type", std::string(ContentType(protocol)));
-          r.body = EncodeJson(*b->model, *op, *result);
+          r.body = protocol == WireProtocol::kCbor11 ? EncodeCbor(*b->model, *op, *result)
+                                                     : EncodeJson(*b->model, *op, *result);
         }
         respond(std::move(r));
       });

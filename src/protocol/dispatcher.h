@@ -19,7 +19,9 @@
 
 namespace sluice::protocol {
 
-enum class WireProtocol { kQuery, kJson10, kJson11 };
+// kCbor11 is never a binding's json_protocol: a request to a JSON binding
+// whose Content-Type is application/x-amz-cbor-1.1 is read and answered in it.
+enum class WireProtocol { kQuery, kJson10, kJson11, kCbor11 };
 
 struct ServiceBinding {
   const model::Service* model = nullptr;
