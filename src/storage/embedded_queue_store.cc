@@ -720,8 +720,13 @@ class EmbeddedQueueStore final : public QueueStore {
       }
     }
     if (batch.empty()) return done(std::move(out));
-    kv_->Commit(std::move(batch), [this, dlq, moved = std::move(moved), out = std::move(out),
-                                   done = std::move(done)](Status st) mutable {
+    // A receive's state (deadline, receive count) and any moves to the
+    // dead-letter queue are answered once written, without waiting for the
+    // sync: a process crash keeps them; a machine crash can only take the
+    // whole batch back (the messages become visible again where they were),
+    // which repeats a delivery but loses nothing.
+    kv_->CommitWritten(std::move(batch), [this, dlq, moved = std::move(moved), out = std::move(out),
+                                          done = std::move(done)](Status st) mutable {
       if (!st.ok()) return done(std::move(st).error());
       if (!moved.empty()) InsertMoved(dlq, moved);
       done(std::move(out));

@@ -1,6 +1,9 @@
 // GroupCommitter: one thread that gathers every batch pending when it wakes
 // and hands them to a writer as a single write, then completes them all.
 // Shared by the embedded backends.
+//
+// A round writes, completes the batches that only need to be written, then
+// syncs (when any batch of the round needs it) and completes the rest.
 #pragma once
 
 #include <condition_variable>
@@ -18,19 +21,23 @@ namespace sluice::storage {
 
 class GroupCommitter {
  public:
-  // Writes all batches as one atomic, durable write.
+  // Writes all batches as one atomic write (to the operating system).
   using Writer = std::function<Status(const std::vector<const Batch*>&)>;
+  // Makes everything written so far durable; empty: writes are durable as written.
+  using Syncer = std::function<Status()>;
 
-  explicit GroupCommitter(Writer writer) : writer_(std::move(writer)) {
+  explicit GroupCommitter(Writer writer, Syncer syncer = {})
+      : writer_(std::move(writer)), syncer_(std::move(syncer)) {
     thread_ = std::thread([this] { Run(); });
   }
   ~GroupCommitter() { Stop(); }
 
-  void Submit(Batch batch, KvStore::Done done) {
+  // `synced`: complete only once synced; else once written.
+  void Submit(Batch batch, KvStore::Done done, bool synced = true) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!stopping_) {
-        pending_.emplace_back(std::move(batch), std::move(done));
+        pending_.push_back(Pending{std::move(batch), std::move(done), synced});
         cv_.notify_one();
         return;
       }
@@ -60,8 +67,14 @@ class GroupCommitter {
   }
 
  private:
+  struct Pending {
+    Batch batch;
+    KvStore::Done done;
+    bool synced = true;
+  };
+
   void Run() {
-    std::vector<std::pair<Batch, KvStore::Done>> work;
+    std::vector<Pending> work;
     for (;;) {
       std::optional<Error> injected;
       KvStore::CompletionExecutor executor;
@@ -76,29 +89,45 @@ class GroupCommitter {
         executor = completion_executor_;
       }
       Status status;
+      bool any_synced = false;
       if (injected) {
         status = *injected;
       } else {
         std::vector<const Batch*> batches;
         batches.reserve(work.size());
-        for (auto& w : work) batches.push_back(&w.first);
+        for (auto& w : work) {
+          batches.push_back(&w.batch);
+          any_synced = any_synced || w.synced;
+        }
         status = writer_(batches);
       }
-      for (auto& w : work) {
+      auto complete = [&](Pending& w, const Status& st) {
         if (executor) {
-          executor([done = std::move(w.second), status] { done(status); });
+          executor([done = std::move(w.done), st] { done(st); });
         } else {
-          w.second(status);
+          w.done(st);
         }
+      };
+      if (status.ok() && syncer_) {
+        for (auto& w : work) {
+          if (!w.synced) complete(w, status);
+        }
+        if (any_synced) status = syncer_();
+        for (auto& w : work) {
+          if (w.synced) complete(w, status);
+        }
+      } else {
+        for (auto& w : work) complete(w, status);
       }
       work.clear();
     }
   }
 
   Writer writer_;
+  Syncer syncer_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::pair<Batch, KvStore::Done>> pending_;  // GUARDED_BY(mu_)
+  std::deque<Pending> pending_;                          // GUARDED_BY(mu_)
   std::optional<Error> injected_;                        // GUARDED_BY(mu_)
   KvStore::CompletionExecutor completion_executor_;     // GUARDED_BY(mu_)
   bool stopping_ = false;                                // GUARDED_BY(mu_)

@@ -52,6 +52,11 @@ class KvStore {
   virtual ~KvStore() = default;
 
   virtual void Commit(Batch batch, Done done) = 0;
+  // Like Commit, but `done` may run once the batch is written to the
+  // operating system, before it is synced: it survives a crash of the
+  // process, and a crash of the machine until the next synced commit. For
+  // state whose loss only repeats work (a receive's visibility deadline).
+  virtual void CommitWritten(Batch batch, Done done) { Commit(std::move(batch), std::move(done)); }
   // Point read; may touch disk, so never call it on an I/O thread.
   // Returns nullopt when the key is absent.
   virtual Result<std::optional<std::string>> Get(Space space, std::string_view key) = 0;

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <string>
 #include <thread>
@@ -22,6 +23,7 @@
 #include <rocksdb/db.h>
 
 #include "common/bytes.h"
+#include "storage/group_committer.h"
 
 namespace sluice::storage {
 namespace {
@@ -679,6 +681,95 @@ TEST_F(RocksKvStoreTest, OpenCreatesMissingParentDirectories) {
   EXPECT_TRUE(CommitSync(**r, {Put(Space::kMeta, "k", "v")}).ok());
   (*r)->Close();
   EXPECT_TRUE(fs::is_directory(nested));
+}
+
+}  // namespace
+}  // namespace sluice::storage
+
+// ------------------------------------------------- written vs synced commits
+
+namespace sluice::storage {
+namespace {
+
+TEST_P(KvStoreContract, CommitWrittenIsReadableAndSurvivesAReopen) {
+  std::promise<Status> p;
+  kv_->CommitWritten({Put(Space::kMessageState, "w", "1")}, [&](Status st) { p.set_value(std::move(st)); });
+  ASSERT_TRUE(p.get_future().get().ok());
+  EXPECT_EQ(Get(Space::kMessageState, "w"), "1");
+  if (!GetParam().rocks) return;
+  Commit({Put(Space::kMeta, "after", "x")});  // synced: the earlier write with it
+  kv_->Close();
+  kv_.reset();
+  kv_ = Open();
+  ASSERT_NE(kv_, nullptr);
+  EXPECT_EQ(Get(Space::kMessageState, "w"), "1");
+}
+
+// In one round, a written-only batch completes before the sync, a synced
+// one after it.
+TEST(GroupCommitterTest, WrittenBatchesCompleteBeforeTheSync) {
+  std::mutex mu;
+  std::vector<std::string> events;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> first{true};
+  GroupCommitter committer(
+      [&](const std::vector<const Batch*>& batches) {
+        std::lock_guard<std::mutex> lock(mu);
+        events.push_back("write " + std::to_string(batches.size()));
+        return Status{};
+      },
+      [&]() {
+        // The first round only holds the committer so that the next two
+        // batches are written together.
+        if (first.exchange(false)) released.wait();
+        std::lock_guard<std::mutex> lock(mu);
+        events.push_back("sync");
+        return Status{};
+      });
+  std::promise<void> held;
+  committer.Submit({Put(Space::kMeta, "0", "")}, [&](Status) { held.set_value(); });
+  std::promise<Status> written, synced;
+  // Let the first round reach its sync before the next batches arrive.
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!events.empty()) break;
+    }
+    std::this_thread::yield();
+  }
+  committer.Submit({Put(Space::kMeta, "s", "")}, [&](Status st) {
+    std::lock_guard<std::mutex> lock(mu);
+    events.push_back(std::string("synced done ") + (st.ok() ? "ok" : st.error().code));
+    synced.set_value(st);
+  });
+  committer.Submit({Put(Space::kMeta, "w", "")}, [&](Status st) {
+    std::lock_guard<std::mutex> lock(mu);
+    events.push_back(std::string("written done ") + (st.ok() ? "ok" : st.error().code));
+    written.set_value(st);
+  }, false);
+  release.set_value();
+  held.get_future().wait();
+  EXPECT_TRUE(written.get_future().get().ok());
+  synced.get_future().wait();
+  committer.Stop();
+  std::lock_guard<std::mutex> lock(mu);
+  std::vector<std::string> expected = {"write 1", "sync", "write 2", "written done ok", "sync",
+                                       "synced done ok"};
+  EXPECT_EQ(events, expected);
+}
+
+TEST(GroupCommitterTest, AFailedSyncFailsOnlyTheSyncedBatches) {
+  GroupCommitter committer([](const std::vector<const Batch*>&) { return Status{}; },
+                           []() { return Status(Error{"ServiceUnavailable", "sync failed", 503, false}); });
+  std::promise<Status> written, synced;
+  committer.Submit({Put(Space::kMeta, "w", "")}, [&](Status st) { written.set_value(st); }, false);
+  committer.Submit({Put(Space::kMeta, "s", "")}, [&](Status st) { synced.set_value(st); });
+  EXPECT_TRUE(written.get_future().get().ok());
+  Status st = synced.get_future().get();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "ServiceUnavailable");
+  committer.Stop();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // RocksDB KvStore: the embedded default. One column family per Space; all
-// pending batches are merged into one WriteBatch and written with sync=true
-// (group commit) unless durability is relaxed.
+// pending batches are merged into one WriteBatch (group commit), written,
+// then the write-ahead log is synced unless durability is relaxed: batches
+// committed with CommitWritten complete between the two.
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -32,7 +33,8 @@ class RocksKvStore final : public KvStore {
         dir_(std::move(dir)),
         handles_(std::move(handles)),
         durability_(durability),
-        committer_([this](const std::vector<const Batch*>& b) { return Write(b); }) {}
+        committer_([this](const std::vector<const Batch*>& b) { return Write(b); },
+                   [this]() { return Sync(); }) {}
 
   ~RocksKvStore() override {
     Close();
@@ -41,6 +43,9 @@ class RocksKvStore final : public KvStore {
   }
 
   void Commit(Batch batch, Done done) override { committer_.Submit(std::move(batch), std::move(done)); }
+  void CommitWritten(Batch batch, Done done) override {
+    committer_.Submit(std::move(batch), std::move(done), false);
+  }
 
   Result<std::optional<std::string>> Get(Space space, std::string_view key) override {
     std::string value;
@@ -158,8 +163,7 @@ class RocksKvStore final : public KvStore {
         if (!s.ok()) return FromRocks(s, "batch failed");
       }
     }
-    rocksdb::WriteOptions wo;
-    wo.sync = durability_ == Durability::kDurable;
+    rocksdb::WriteOptions wo;  // synced by Sync(), after the written-only batches complete
     if (failed_) {
       // After an I/O error (a full disk, say) RocksDB refuses writes until
       // resumed; try on each write so service comes back once space does.
@@ -168,6 +172,17 @@ class RocksKvStore final : public KvStore {
       failed_ = false;
     }
     rocksdb::Status s = db_->Write(wo, &wb);
+    if (!s.ok()) {
+      failed_ = true;
+      return Unavailable(s);
+    }
+    return {};
+  }
+
+  // Makes the write-ahead log durable up to the last write (durable mode).
+  Status Sync() {
+    if (durability_ != Durability::kDurable) return {};
+    rocksdb::Status s = db_->SyncWAL();
     if (!s.ok()) {
       failed_ = true;
       return Unavailable(s);
