@@ -1,13 +1,20 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 #include "bench/endpoint.h"
 #include "bench/histogram.h"
 #include "bench/http_call.h"
+#include "bench/kinesis_requests.h"
 #include "bench/sqs_requests.h"
 #include "bench/stats.h"
+#include "common/crypto.h"
 #include "common/strings.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace sluice::bench {
 namespace {
@@ -232,6 +239,263 @@ TEST(Signer, AddsHostDateAndAuthorization) {
       << auth;
 }
 
+// ------------------------------------------------------------------- Kinesis
+
+std::string Header(const HttpCall& c, std::string_view name) {
+  for (const auto& [k, v] : c.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+TEST(KinesisRequests, Builders) {
+  HttpCall create = KinesisCreateStream("bench", 4);
+  EXPECT_EQ(create.operation, "CreateStream");
+  EXPECT_EQ(create.method, "POST");
+  EXPECT_EQ(create.target, "/");
+  ASSERT_EQ(create.headers.size(), 2u);
+  EXPECT_EQ(Header(create, "Content-Type"), "application/x-amz-json-1.1");
+  EXPECT_EQ(Header(create, "X-Amz-Target"), "Kinesis_20131202.CreateStream");
+  EXPECT_EQ(create.body, R"({"StreamName":"bench","ShardCount":4})");
+
+  EXPECT_EQ(KinesisDescribeStreamSummary("bench").body, R"({"StreamName":"bench"})");
+  EXPECT_EQ(Header(KinesisDescribeStreamSummary("bench"), "X-Amz-Target"), "Kinesis_20131202.DescribeStreamSummary");
+  EXPECT_EQ(KinesisListShards("bench", "").body, R"({"StreamName":"bench"})");
+  EXPECT_EQ(KinesisListShards("bench", "tok\"en").body, R"({"NextToken":"tok\"en"})");
+  HttpCall it = KinesisGetShardIteratorTrimHorizon("bench", "shardId-000000000003");
+  EXPECT_EQ(it.operation, "GetShardIterator");
+  EXPECT_EQ(it.body, R"({"StreamName":"bench","ShardId":"shardId-000000000003","ShardIteratorType":"TRIM_HORIZON"})");
+  HttpCall get = KinesisGetRecords("AAAA/b+c==", 10000);
+  EXPECT_EQ(Header(get, "X-Amz-Target"), "Kinesis_20131202.GetRecords");
+  EXPECT_EQ(get.body, R"({"ShardIterator":"AAAA/b+c==","Limit":10000})");
+}
+
+TEST(KinesisRequests, PutRecordsBody) {
+  PutRecordsBuilder b("bench", 3, 5);
+  b.Add("hello", "k1");
+  b.Add(std::string("\0\xff\x10", 3), "k\"2");
+  EXPECT_EQ(b.records(), 2u);
+  HttpCall c = b.Finish();
+  EXPECT_EQ(c.operation, "PutRecords");
+  EXPECT_EQ(Header(c, "X-Amz-Target"), "Kinesis_20131202.PutRecords");
+  EXPECT_EQ(c.body, R"({"StreamName":"bench","Records":[{"Data":"aGVsbG8=","PartitionKey":"k1"},)"
+                    R"({"Data":"AP8Q","PartitionKey":"k\"2"}]})");
+}
+
+TEST(KinesisRequests, PutRecordsOfGeneratedRecordsDecode) {
+  PutRecordsBuilder b("s", 500, 1024);
+  std::string data;
+  uint64_t rng = 42;
+  std::vector<std::string> sent;
+  for (uint64_t seq = 0; seq < 500; ++seq) {
+    MakeRecordData(data, 1024, seq);
+    sent.push_back(data);
+    const auto key = MakePartitionKey(SplitMix64(rng));
+    b.Add(data, std::string_view(key.data(), key.size()));
+  }
+  HttpCall c = b.Finish();
+  rapidjson::Document doc;
+  doc.Parse(c.body.data(), c.body.size());
+  ASSERT_FALSE(doc.HasParseError());
+  const auto& records = doc["Records"];
+  ASSERT_EQ(records.Size(), 500u);
+  std::set<std::string> keys;
+  for (rapidjson::SizeType i = 0; i < records.Size(); ++i) {
+    auto decoded = crypto::Base64Decode(records[i]["Data"].GetString());
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(*decoded, sent[i]);
+    keys.insert(records[i]["PartitionKey"].GetString());
+  }
+  EXPECT_EQ(keys.size(), 500u);  // random keys: spread over the shards
+}
+
+TEST(KinesisRequests, RecordDataAndPartitionKeys) {
+  std::string a, b;
+  MakeRecordData(a, 1024, 1);
+  MakeRecordData(b, 1024, 2);
+  EXPECT_EQ(a.size(), 1024u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.substr(0, 8), std::string("\0\0\0\0\0\0\0\1", 8));
+  MakeRecordData(a, 3, 0x0102030405060708ull);
+  EXPECT_EQ(a, "\x01\x02\x03");
+  MakeRecordData(a, 13, 7);
+  EXPECT_EQ(a.size(), 13u);
+  std::string again;
+  MakeRecordData(again, 13, 7);
+  EXPECT_EQ(a, again);
+
+  const auto key = MakePartitionKey(0x0123456789abcdefull);
+  EXPECT_EQ(std::string(key.data(), key.size()), "0123456789abcdef");
+  const auto zero = MakePartitionKey(0);
+  EXPECT_EQ(std::string(zero.data(), zero.size()), "0000000000000000");
+}
+
+TEST(KinesisBase64, MatchesCryptoBothWays) {
+  std::mt19937_64 rng(11);
+  for (size_t n = 0; n < 200; ++n) {
+    std::string bytes(n, '\0');
+    for (auto& c : bytes) c = static_cast<char>(rng());
+    std::string encoded = "prefix";
+    AppendBase64(encoded, bytes);
+    ASSERT_EQ(encoded, "prefix" + crypto::Base64Encode(bytes)) << n;
+    std::string out(n + 3, '\0');
+    auto decoded = DecodeBase64(encoded.substr(6), out.data());
+    ASSERT_TRUE(decoded.has_value()) << n;
+    ASSERT_EQ(out.substr(0, *decoded), bytes) << n;
+  }
+}
+
+TEST(KinesisBase64, RejectsWhatCryptoRejects) {
+  char out[64];
+  for (std::string_view bad : {"A", "AB", "ABC", "AB=C", "A===", "====", "AB*D", "QUJD\nRA==", "QR==", "QUI=x===",
+                               "QUJ=", "QUJDRA=A", "Zg==Zg=="}) {
+    EXPECT_FALSE(DecodeBase64(bad, out).has_value()) << bad;
+    EXPECT_FALSE(crypto::Base64Decode(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(DecodeBase64("", out), 0u);
+  EXPECT_EQ(DecodeBase64("Zg==", out), 1u);
+  EXPECT_EQ(DecodeBase64("Zm8=", out), 2u);
+  EXPECT_EQ(DecodeBase64("Zm9v", out), 3u);
+  EXPECT_EQ(std::string(out, 3), "foo");
+}
+
+TEST(KinesisParsers, SetUpAnswers) {
+  auto summary = ParseStreamSummary(
+      R"({"StreamDescriptionSummary":{"StreamName":"s","StreamStatus":"ACTIVE","OpenShardCount":4,"RetentionPeriodHours":24}})");
+  ASSERT_TRUE(summary.has_value());
+  EXPECT_EQ(summary->status, "ACTIVE");
+  EXPECT_EQ(summary->open_shards, 4);
+  EXPECT_EQ(ParseStreamSummary(R"({"StreamDescriptionSummary":{"StreamStatus":"CREATING"}})")->status, "CREATING");
+  EXPECT_FALSE(ParseStreamSummary("{}").has_value());
+  EXPECT_FALSE(ParseStreamSummary("nope").has_value());
+
+  auto page = ParseListShards(
+      R"({"Shards":[{"ShardId":"shardId-000000000000","HashKeyRange":{}},{"ShardId":"shardId-000000000001"}],)"
+      R"("NextToken":"t1"})");
+  ASSERT_TRUE(page.has_value());
+  EXPECT_EQ(page->shard_ids, (std::vector<std::string>{"shardId-000000000000", "shardId-000000000001"}));
+  EXPECT_EQ(page->next_token, "t1");
+  EXPECT_EQ(ParseListShards(R"({"Shards":[]})")->next_token, "");
+  EXPECT_FALSE(ParseListShards("{}").has_value());
+
+  EXPECT_EQ(ParseShardIterator(R"({"ShardIterator":"AAA/+="})"), "AAA/+=");
+  EXPECT_FALSE(ParseShardIterator("{}").has_value());
+}
+
+TEST(KinesisParsers, PutRecords) {
+  PutRecordsOutcome ok = ParsePutRecordsResult(
+      R"({"FailedRecordCount":0,"Records":[{"SequenceNumber":"1","ShardId":"shardId-000000000000"},)"
+      R"({"SequenceNumber":"2","ShardId":"shardId-000000000001"}]})");
+  EXPECT_TRUE(ok.parsed);
+  EXPECT_EQ(ok.successful, 2);
+  EXPECT_TRUE(ok.failed_codes.empty());
+
+  PutRecordsOutcome mixed = ParsePutRecordsResult(
+      R"({"FailedRecordCount":2,"Records":[{"SequenceNumber":"1","ShardId":"shardId-000000000000"},)"
+      R"({"ErrorCode":"ProvisionedThroughputExceededException","ErrorMessage":"Rate exceeded"},)"
+      R"({"ErrorCode":"InternalFailure","ErrorMessage":"x"},{"SequenceNumber":"3","ErrorCode":null}]})");
+  EXPECT_TRUE(mixed.parsed);
+  EXPECT_EQ(mixed.successful, 2);
+  EXPECT_EQ(mixed.failed_codes,
+            (std::vector<std::string>{"ProvisionedThroughputExceededException", "InternalFailure"}));
+  EXPECT_FALSE(ParsePutRecordsResult("{}").parsed);
+  EXPECT_FALSE(ParsePutRecordsResult("").parsed);
+}
+
+TEST(KinesisParsers, GetRecords) {
+  GetRecordsOutcome o = ParseGetRecordsResult(
+      R"({"Records":[{"SequenceNumber":"4","ApproximateArrivalTimestamp":1795808389.258,"Data":"aGVsbG8=",)"
+      R"("PartitionKey":"k\"1","EncryptionType":null},)"
+      R"( {"Data" : "Zm9v", "Extra":{"Data":"!!!!","List":[1,2.5e3,true,false,null,"Data"]}}],)"
+      R"("NextShardIterator":"it\/2","MillisBehindLatest":1234} )");
+  EXPECT_TRUE(o.parsed);
+  EXPECT_EQ(o.records, 2u);
+  EXPECT_EQ(o.data_bytes, 8u);
+  EXPECT_EQ(o.invalid_data, 0u);
+  EXPECT_EQ(o.next_iterator, "it/2");
+  EXPECT_EQ(o.millis_behind, 1234);
+
+  GetRecordsOutcome empty = ParseGetRecordsResult(R"({"Records":[],"NextShardIterator":"x","MillisBehindLatest":0})");
+  EXPECT_TRUE(empty.parsed);
+  EXPECT_EQ(empty.records, 0u);
+  EXPECT_EQ(empty.next_iterator, "x");
+  EXPECT_EQ(empty.millis_behind, 0);
+
+  // The end of a closed shard: no next iterator.
+  GetRecordsOutcome closed = ParseGetRecordsResult(
+      R"({"Records":[],"MillisBehindLatest":0,"ChildShards":[{"ShardId":"shardId-000000000004",)"
+      R"("ParentShards":["shardId-000000000000"],"HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"1"}}]})");
+  EXPECT_TRUE(closed.parsed);
+  EXPECT_FALSE(closed.next_iterator.has_value());
+
+  // Escaped slashes in the data, and data that is not base64.
+  GetRecordsOutcome odd = ParseGetRecordsResult(
+      R"({"Records":[{"Data":"a\/8="},{"Data":"not base64"},{"Data":""}],"NextShardIterator":"x"})");
+  EXPECT_TRUE(odd.parsed);
+  EXPECT_EQ(odd.records, 3u);
+  EXPECT_EQ(odd.data_bytes, 2u);
+  EXPECT_EQ(odd.invalid_data, 1u);
+}
+
+TEST(KinesisParsers, GetRecordsRejectsWhatIsNotAnAnswer) {
+  for (std::string_view bad :
+       {"", "{}", "[]", "null", R"({"Records":{}})", R"([{"Records":[]}])", R"({"Records":[)", R"({"Records":[]})"
+                                                                                               R"( x)",
+        R"({"Records":[{"Data":"Zm9v}]})", R"({"Records":[{"Data":"Zm9v"}] "NextShardIterator":"x"})",
+        R"({"Records":[tru]})", R"({"Records":[],"A":[[[[]]]]],})", R"({"Records":[{"Data":"\q"}]})",
+        R"({"Records":[], "x":01-})"}) {
+    GetRecordsOutcome o = ParseGetRecordsResult(bad);
+    EXPECT_FALSE(o.parsed) << bad;
+    EXPECT_EQ(o.records, 0u) << bad;
+  }
+  std::string deep = R"({"Records":[],"x":)" + std::string(100, '[') + std::string(100, ']') + "}";
+  EXPECT_FALSE(ParseGetRecordsResult(deep).parsed);
+}
+
+TEST(KinesisParsers, GetRecordsAgreesWithRapidJson) {
+  // An answer written by rapidjson from generated records.
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& alloc = doc.GetAllocator();
+  rapidjson::Value records(rapidjson::kArrayType);
+  std::string data;
+  uint64_t total = 0;
+  for (uint64_t seq = 0; seq < 300; ++seq) {
+    MakeRecordData(data, static_cast<size_t>(seq % 50), seq);
+    total += data.size();
+    std::string encoded;
+    AppendBase64(encoded, data);
+    rapidjson::Value r(rapidjson::kObjectType);
+    r.AddMember("SequenceNumber", rapidjson::Value(std::to_string(seq).c_str(), alloc), alloc);
+    r.AddMember("ApproximateArrivalTimestamp", 1795808389.25, alloc);
+    r.AddMember("Data", rapidjson::Value(encoded.c_str(), alloc), alloc);
+    r.AddMember("PartitionKey", "p\\k\u00e9\"", alloc);
+    records.PushBack(r, alloc);
+  }
+  doc.AddMember("Records", records, alloc);
+  doc.AddMember("NextShardIterator", "n\"ext\u2028", alloc);
+  doc.AddMember("MillisBehindLatest", 5, alloc);
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  doc.Accept(w);
+  GetRecordsOutcome o = ParseGetRecordsResult(std::string_view(buf.GetString(), buf.GetSize()));
+  EXPECT_TRUE(o.parsed);
+  EXPECT_EQ(o.records, 300u);
+  EXPECT_EQ(o.data_bytes, total);
+  EXPECT_EQ(o.next_iterator, "n\"ext\u2028");
+  EXPECT_EQ(o.millis_behind, 5);
+}
+
+TEST(Signer, KinesisScope) {
+  Signer signer({"AKID", "secret", ""}, "eu-west-1", "kinesis");
+  HttpCall c = KinesisGetRecords("it", 10);
+  signer.Sign(c, "127.0.0.1:4566", 1'700'000'000'000);
+  EXPECT_EQ(Header(c, "Authorization")
+                .rfind("AWS4-HMAC-SHA256 Credential=AKID/20231114/eu-west-1/kinesis/aws4_request, "
+                       "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=",
+                       0),
+            0u);
+}
+
 // --------------------------------------------------------------------- endpoint
 
 TEST(Endpoint, ParsesAndChecksLoopback) {
@@ -286,6 +550,23 @@ TEST(Report, JsonHasStableKeys) {
         "\"by_code\":{\"QueueDoesNotExist\":1}", "\"by_status\":{\"400\":1}", "\"all\":{\"count\":1"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
   }
+}
+
+TEST(Report, ReceivedHeadline) {
+  ThreadStats t;
+  t.counters.requests = 4;
+  t.counters.messages_received = 20000;
+  t.counters.bytes_received = 20'480'000;
+  Report r;
+  r.scenario = "kinesis-get";
+  r.headline = Headline::kReceived;
+  r.elapsed_s = 2;
+  MergeInto(r, {&t});
+  EXPECT_EQ(r.messages(), 20000u);
+  EXPECT_EQ(r.payload_bytes(), 20'480'000u);
+  const std::string json = ReportJson(r);
+  EXPECT_NE(json.find("\"messages_per_s\":10000.0"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"payload_mb_per_s\":10.24"), std::string::npos) << json;
 }
 
 }  // namespace

@@ -30,6 +30,10 @@ using TimePoint = SteadyClock::time_point;
 namespace {
 
 constexpr size_t kMaxAnswerBytes = 64u << 20;
+// Beast reads at most the buffer's free capacity (at least 512 bytes, at most
+// 64 KiB) per call: room for 64 KiB reads keeps large answers (GetRecords) from
+// arriving in thousands of small reads.
+constexpr size_t kReadBufferBytes = 128u << 10;
 constexpr auto kReconnectDelay = std::chrono::milliseconds(200);
 constexpr auto kStopGrace = std::chrono::seconds(2);
 constexpr std::string_view kUserAgent = "sluice-bench/" SLUICE_VERSION;
@@ -140,7 +144,9 @@ Connection::Connection(Worker& worker, std::unique_ptr<ConnectionRole> role, std
       stream_(worker.ioc),
       timer_(worker.ioc),
       interval_(interval),
-      next_slot_(first_slot) {}
+      next_slot_(first_slot) {
+  buffer_.reserve(kReadBufferBytes);
+}
 
 void Connection::Connect() {
   if (worker_.run.stop.load(std::memory_order_relaxed)) return Finish();
@@ -264,7 +270,9 @@ Totals Sum(const std::vector<std::unique_ptr<Worker>>& workers, Headline headlin
     const auto& c = w->stats.counters;
     t.requests += c.requests.load(std::memory_order_relaxed);
     t.errors += c.errors.load(std::memory_order_relaxed) + c.entry_errors.load(std::memory_order_relaxed);
-    t.messages += (headline == Headline::kSent ? c.messages_sent : c.messages_deleted).load(std::memory_order_relaxed);
+    t.messages += HeadlineCount(headline, c.messages_sent.load(std::memory_order_relaxed),
+                                c.messages_received.load(std::memory_order_relaxed),
+                                c.messages_deleted.load(std::memory_order_relaxed));
   }
   return t;
 }

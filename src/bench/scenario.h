@@ -1,5 +1,5 @@
-// The extension point of sluice-bench. A scenario (sqs-send, sqs-cycle, later
-// kinesis-put, kinesis-get...) binds its own flags, prepares the server once
+// The extension point of sluice-bench. A scenario (sqs-send, sqs-cycle,
+// kinesis-put, kinesis-get) binds its own flags, prepares the server once
 // (creates its queue or stream), and hands the engine one ConnectionRole per
 // keep-alive connection. The engine owns sockets, pacing, timing, stopping and
 // accounting of HTTP statuses and transport errors; roles build calls and
@@ -146,12 +146,13 @@ class ScenarioRegistry {
 
 // One Register function per service family.
 void RegisterSqsScenarios(ScenarioRegistry& registry);
+void RegisterKinesisScenarios(ScenarioRegistry& registry);
 
 // Every scenario of this binary.
 inline ScenarioRegistry BuiltinScenarios() {
   ScenarioRegistry registry;
   RegisterSqsScenarios(registry);
-  // Kinesis (kinesis-put, kinesis-get) registers here once the service exists.
+  RegisterKinesisScenarios(registry);
   return registry;
 }
 

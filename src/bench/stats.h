@@ -17,8 +17,18 @@ namespace sluice::bench {
 // Which message count a scenario reports as its headline "messages".
 enum class Headline {
   kSent,     // messages accepted by the server (sqs-send)
-  kDeleted,  // messages received and then deleted (sqs-cycle)
+  kDeleted,   // messages received and then deleted (sqs-cycle)
+  kReceived,  // messages (records) read (kinesis-get)
 };
+
+inline uint64_t HeadlineCount(Headline h, uint64_t sent, uint64_t received, uint64_t deleted) {
+  switch (h) {
+    case Headline::kSent: return sent;
+    case Headline::kDeleted: return deleted;
+    case Headline::kReceived: return received;
+  }
+  return sent;
+}
 
 // Owned and written by one engine thread; the counters are atomics only so
 // that the progress line can read them from the main thread.
@@ -73,7 +83,7 @@ struct Report {
   std::map<std::string, uint64_t> errors_by_code, errors_by_status, entry_errors_by_code;
   std::map<std::string, LatencySummary> latency;  // by operation, plus "all"
 
-  uint64_t messages() const { return headline == Headline::kSent ? messages_sent : messages_deleted; }
+  uint64_t messages() const { return HeadlineCount(headline, messages_sent, messages_received, messages_deleted); }
   uint64_t payload_bytes() const { return headline == Headline::kSent ? bytes_sent : bytes_received; }
   double PerSecond(double n) const { return elapsed_s > 0 ? n / elapsed_s : 0.0; }
 };
