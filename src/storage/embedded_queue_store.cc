@@ -33,6 +33,10 @@ constexpr std::string_view kRecordPrefix = "record/";
 // (a receipt handle of a deleted message must never match a new one).
 constexpr std::string_view kSeqCeilingPrefix = "seq-ceiling/";
 constexpr uint64_t kSeqStep = 1 << 16;
+// Deletes leave state records to a range sweep every kStateSweepStep seqs;
+// a message kStateSweepLag or more past the last sweep deletes its own.
+constexpr uint64_t kStateSweepStep = 1024;
+constexpr uint64_t kStateSweepLag = 1 << 16;
 
 std::string QueueKey(std::string_view account, std::string_view name) {
   std::string k(kQueuePrefix);
@@ -201,6 +205,7 @@ struct Queue {
   uint64_t reserved_seq = 1; // GUARDED_BY(mu): seqs handed to pending sends
   uint64_t seq_ceiling = 1;  // GUARDED_BY(mu): persisted bound on seqs handed out
   uint64_t purge_floor = 0;  // GUARDED_BY(mu): sends below it committed into a purge
+  uint64_t state_floor = 0;  // GUARDED_BY(mu): state records below it are swept
 
   // Hands out the next seq; raises the persisted ceiling in the same batch.
   uint64_t NextSeq(Batch& batch) {
@@ -832,9 +837,14 @@ class EmbeddedQueueStore final : public QueueStore {
           grouped = grouped || s->group != 0;
           removed->push_back(RemoveLocked(*q, seq));
           batch.push_back({Mutation::Op::kDelete, Space::kMessages, MessageKey(queue_id, seq), {}});
-          batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(queue_id, seq), {}});
+          // The state record goes with the range below once every older
+          // message is gone; one far ahead of that point goes now.
+          if (seq >= q->state_floor + kStateSweepLag) {
+            batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(queue_id, seq), {}});
+          }
         }
       }
+      SweepStatesLocked(*q, batch);
     }
     if (batch.empty()) return done(std::move(states));
     kv_->Commit(std::move(batch), [this, q, queue_id, states = std::move(states), grouped, removed,
@@ -1081,6 +1091,19 @@ class EmbeddedQueueStore final : public QueueStore {
       batch.push_back({Mutation::Op::kDelete, Space::kMessageState, MessageKey(q.meta.id, seq), {}});
       q.RemoveMessage(seq);
     }
+  }
+
+  // Deleted messages leave their state records behind; every state record
+  // below the oldest message still queued is swept with one range deletion
+  // (records of messages still being sent have none yet, and a later write
+  // of a state record wins over an earlier range deletion). Recovery ignores
+  // state records without a message, so a sweep that fails costs nothing.
+  static void SweepStatesLocked(Queue& q, Batch& batch) {
+    uint64_t oldest = q.messages.empty() ? q.reserved_seq : q.messages.NextPresent(0);
+    if (oldest < q.state_floor + kStateSweepStep) return;
+    batch.push_back({Mutation::Op::kDeleteRange, Space::kMessageState, MessageKey(q.meta.id, q.state_floor),
+                     MessageKey(q.meta.id, oldest)});
+    q.state_floor = oldest;
   }
 
   static void ExpireDedupLocked(Queue& q, int64_t now, Batch& batch) {

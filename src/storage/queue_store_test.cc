@@ -1017,5 +1017,38 @@ TEST_F(QueueStoreRecovery, SeqsOfDeletedMessagesAreNotReusedAfterReopen) {
   ExpectCounts(Counts(q.id, kT0 + 1'000), 0, 1, 0);
 }
 
+
+// Deletes leave state records to a range sweep behind the oldest queued
+// message: they leave the disk, and messages still in flight keep theirs.
+TEST_F(QueueStoreRecovery, DeletedMessagesStateRecordsAreSweptAndLiveOnesKept) {
+  QueueMeta q = CreateQueue("sweep");
+  std::vector<StoredMessage> batch;
+  for (int i = 0; i < 3000; ++i) batch.push_back(Msg(std::to_string(i), kT0));
+  auto seqs = Send(q.id, std::move(batch));
+  ASSERT_EQ(seqs.size(), 3000u);
+  auto got = Receive(q.id, kT0 + 1, 3000, 60'000);
+  ASSERT_EQ(got.size(), 3000u);
+  std::vector<std::pair<uint64_t, uint32_t>> first;
+  for (int i = 0; i < 2500; ++i) first.emplace_back(got[i].seq, got[i].receive_count);
+  auto deleted = Await<std::vector<HandleState>>(
+      [&](auto done) { store_->DeleteMessages(q.id, first, done); });
+  ASSERT_TRUE(deleted.ok());
+  size_t states = 0;
+  ASSERT_TRUE(kv_->Scan(Space::kMessageState, "", [&](std::string_view, std::string_view) {
+                  ++states;
+                  return true;
+                }).ok());
+  EXPECT_EQ(states, 500u) << "the 2,500 deleted messages' states are swept";
+
+  Reopen(kT0 + 2);
+  // The 500 left are still in flight with their receive count after a restart.
+  ExpectCounts(Counts(q.id, kT0 + 2), 0, 500, 0);
+  EXPECT_TRUE(Receive(q.id, kT0 + 2).empty());
+  auto again = Receive(q.id, kT0 + 1 + 60'000, 10);
+  ASSERT_EQ(again.size(), 10u);
+  EXPECT_EQ(again[0].seq, got[2500].seq);
+  EXPECT_EQ(again[0].receive_count, 2u);
+}
+
 }  // namespace
 }  // namespace sluice::storage
