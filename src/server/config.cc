@@ -25,7 +25,7 @@ Status ApplyConfigFile(const std::string& path, CLI::App& app, Config& c) {
   }
   static const std::set<std::string> kKeys = {
       "host", "port", "data-dir", "region", "account-id", "credentials", "allow-open",
-      "durability", "storage", "io-threads", "log-level"};
+      "durability", "storage", "io-threads", "log-level", "kinesis-limits"};
   for (const auto& [key, node] : table) {
     std::string k(key.str());
     std::string flag = k;
@@ -63,6 +63,7 @@ Status ApplyConfigFile(const std::string& path, CLI::App& app, Config& c) {
       else if (flag == "durability") c.durability = *v;
       else if (flag == "storage") c.storage = *v;
       else if (flag == "log-level") c.log_level = *v;
+      else if (flag == "kinesis-limits") c.kinesis_limits = *v;
     }
   }
   return {};
@@ -80,6 +81,9 @@ Status Check(const Config& c) {
   }
   if (c.region.empty() || c.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
     return Error{"InvalidConfig", "--region must look like 'us-east-1', not '" + c.region + "'"};
+  }
+  if (c.kinesis_limits != "off" && c.kinesis_limits != "enforce") {
+    return Error{"InvalidConfig", "--kinesis-limits must be 'off' or 'enforce', not '" + c.kinesis_limits + "'"};
   }
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!kLevels.count(c.log_level)) {
@@ -135,6 +139,11 @@ Result<ParsedArgs> ParseArgs(int argc, char** argv) {
       ->envname("SLUICE_IO_THREADS")->capture_default_str();
   serve->add_option("--log-level", c.log_level, "trace, debug, info, warn, error or off")
       ->envname("SLUICE_LOG_LEVEL")->capture_default_str();
+  serve->add_option("--kinesis-limits", c.kinesis_limits,
+                    "off, or enforce: AWS's per-shard Kinesis throughput limits (writes 1 MiB/s or "
+                    "1,000 records/s, reads 5 calls/s and 2 MiB/s), answered with "
+                    "ProvisionedThroughputExceededException")
+      ->envname("SLUICE_KINESIS_LIMITS")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -22,6 +22,7 @@ struct Config {
   std::string storage = "rocksdb";  // "rocksdb" or "memory"
   int io_threads = 0;               // 0: one per core
   std::string log_level = "info";
+  std::string kinesis_limits = "off";  // "off" or "enforce": AWS's per-shard throughput limits
   std::string config_file;
 };
 

@@ -22,6 +22,7 @@ constexpr const char* kEnvNames[] = {
     "SLUICE_HOST",        "SLUICE_PORT",       "SLUICE_DATA_DIR",   "SLUICE_REGION",
     "SLUICE_ACCOUNT_ID",  "SLUICE_CONFIG",     "SLUICE_CREDENTIALS", "SLUICE_ALLOW_OPEN",
     "SLUICE_DURABILITY",  "SLUICE_STORAGE",    "SLUICE_IO_THREADS", "SLUICE_LOG_LEVEL",
+    "SLUICE_KINESIS_LIMITS",
 };
 
 class ConfigTest : public ::testing::Test {
@@ -93,6 +94,7 @@ TEST_F(ConfigTest, Defaults) {
   EXPECT_EQ(c.storage, "rocksdb");
   EXPECT_EQ(c.io_threads, 0);
   EXPECT_EQ(c.log_level, "info");
+  EXPECT_EQ(c.kinesis_limits, "off");
   EXPECT_EQ(c.config_file, "");
 }
 
@@ -100,7 +102,7 @@ TEST_F(ConfigTest, EveryFlag) {
   Config c = Serve({"serve", "--host", "127.0.0.2", "--port", "9999", "--data-dir", "/var/lib/sluice",
                     "--region", "eu-west-1", "--account-id", "123456789012", "--credentials",
                     "/etc/sluice/creds", "--allow-open", "--durability", "relaxed", "--storage", "memory",
-                    "--io-threads", "4", "--log-level", "debug"});
+                    "--io-threads", "4", "--log-level", "debug", "--kinesis-limits", "enforce"});
   EXPECT_EQ(c.host, "127.0.0.2");
   EXPECT_EQ(c.port, 9999);
   EXPECT_EQ(c.data_dir, "/var/lib/sluice");
@@ -112,6 +114,7 @@ TEST_F(ConfigTest, EveryFlag) {
   EXPECT_EQ(c.storage, "memory");
   EXPECT_EQ(c.io_threads, 4);
   EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.kinesis_limits, "enforce");
 }
 
 TEST_F(ConfigTest, FlagsAcceptEqualsForm) {
@@ -131,6 +134,7 @@ TEST_F(ConfigTest, EnvironmentVariables) {
   setenv("SLUICE_STORAGE", "memory", 1);
   setenv("SLUICE_IO_THREADS", "3", 1);
   setenv("SLUICE_LOG_LEVEL", "warn", 1);
+  setenv("SLUICE_KINESIS_LIMITS", "enforce", 1);
   Config c = Serve({"serve"});
   EXPECT_EQ(c.host, "0.0.0.0");
   EXPECT_EQ(c.port, 5000);
@@ -142,6 +146,7 @@ TEST_F(ConfigTest, EnvironmentVariables) {
   EXPECT_EQ(c.storage, "memory");
   EXPECT_EQ(c.io_threads, 3);
   EXPECT_EQ(c.log_level, "warn");
+  EXPECT_EQ(c.kinesis_limits, "enforce");
 
   unsetenv("SLUICE_ALLOW_OPEN");
   setenv("SLUICE_CREDENTIALS", "/creds", 1);
@@ -170,7 +175,8 @@ TEST_F(ConfigTest, TomlFileSetsEveryKey) {
       "durability = \"relaxed\"\n"
       "storage = \"memory\"\n"
       "io-threads = 8\n"
-      "log-level = \"error\"\n");
+      "log-level = \"error\"\n"
+      "kinesis-limits = \"enforce\"\n");
   Config c = Serve({"serve", "--config", path});
   EXPECT_EQ(c.config_file, path);
   EXPECT_EQ(c.host, "0.0.0.0");
@@ -184,6 +190,7 @@ TEST_F(ConfigTest, TomlFileSetsEveryKey) {
   EXPECT_EQ(c.storage, "memory");
   EXPECT_EQ(c.io_threads, 8);
   EXPECT_EQ(c.log_level, "error");
+  EXPECT_EQ(c.kinesis_limits, "enforce");
 }
 
 TEST_F(ConfigTest, TomlKeysMayUseUnderscores) {
@@ -282,6 +289,10 @@ TEST_F(ConfigTest, ValuesAreCheckedWhereverTheyComeFrom) {
   EXPECT_NE(Fails({"serve", "--region", "US_EAST_1"}).find("--region"), std::string::npos);
   EXPECT_NE(Fails({"serve", "--region", ""}).find("--region"), std::string::npos);
   EXPECT_NE(Fails({"serve", "--log-level", "verbose"}).find("--log-level"), std::string::npos);
+  EXPECT_EQ(Fails({"serve", "--kinesis-limits", "on"}),
+            "--kinesis-limits must be 'off' or 'enforce', not 'on'");
+  EXPECT_EQ(Fails({"serve", "--config", WriteToml("kinesis_limits = \"strict\"\n")}),
+            "--kinesis-limits must be 'off' or 'enforce', not 'strict'");
   Fails({"serve", "--port", "70000"});
   Fails({"serve", "--port", "http"});
   Fails({"serve", "--io-threads", "many"});

@@ -10,14 +10,18 @@
 #include "auth/credentials.h"
 #include "auth/sigv4.h"
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "http/server.h"
 #include "protocol/dispatcher.h"
+#include "protocol/generated/kinesis_model.h"
 #include "protocol/generated/sqs_model.h"
 #include "server/asio_executor.h"
 #include "server/config.h"
+#include "services/kinesis/kinesis_service.h"
 #include "services/sqs/sqs_service.h"
 #include "storage/kv_store.h"
 #include "storage/queue_store.h"
+#include "storage/stream_store.h"
 
 namespace sluice::server {
 namespace {
@@ -66,6 +70,8 @@ int Serve(const Config& config) {
   auto started = std::chrono::steady_clock::now();
   auto queues = storage::OpenEmbeddedQueueStore(kv.get(), clock.NowMillis());
   if (!queues.ok()) return Fail("cannot recover queues: " + queues.error().message);
+  auto streams = storage::OpenEmbeddedStreamStore(kv.get(), clock.NowMillis());
+  if (!streams.ok()) return Fail("cannot recover streams: " + streams.error().message);
 
   int threads = config.io_threads > 0 ? config.io_threads
                                       : std::max(1u, std::thread::hardware_concurrency());
@@ -80,6 +86,14 @@ int Serve(const Config& config) {
   // Completed with the bound port once the listener is up (--port 0).
   sqs_options.fallback_host = config.host + ":" + std::to_string(config.port);
   sqs::SqsService sqs_service(queues->get(), &clock, &executor, sqs_options);
+  kinesis::KinesisOptions kinesis_options;
+  kinesis_options.region = config.region;
+  kinesis_options.enforce_limits = config.kinesis_limits == "enforce";
+  kinesis_options.accounts = {config.account_id};
+  // Derived from the store's persistent secret: shard iterators stay valid
+  // across a restart, as they do across AWS's fleet.
+  kinesis_options.iterator_secret = crypto::HmacSha256((*queues)->Secret(), "kinesis shard iterators");
+  kinesis::KinesisService kinesis_service(streams->get(), &clock, &executor, kinesis_options);
 
   auth::SigV4Verifier verifier(mode, &credentials, &clock);
   protocol::Dispatcher dispatcher(&verifier, {config.account_id, config.region});
@@ -92,12 +106,21 @@ int Serve(const Config& config) {
   sqs_binding.query_compatible = true;
   sqs_binding.path_member = "QueueUrl";
   dispatcher.Register(sqs_binding);
+  protocol::ServiceBinding kinesis_binding;
+  kinesis_binding.model = &model::KinesisModel();
+  kinesis_binding.service = &kinesis_service;
+  kinesis_binding.scope_name = "kinesis";
+  kinesis_binding.json_protocol = protocol::WireProtocol::kJson11;
+  kinesis_binding.query = false;
+  kinesis_binding.style = protocol::ValidationStyle::kValidation;
+  dispatcher.Register(kinesis_binding);
 
   auto health = [&]() {
     HttpResponse r;
     r.headers.emplace_back("Content-Type", "application/json");
     r.body = std::string("{\"status\":\"ok\",\"version\":\"") + SLUICE_VERSION +
              "\",\"services\":{\"sqs\":\"" + sqs_service.HealthState() +
+             "\",\"kinesis\":\"" + kinesis_service.HealthState() +
              "\"},\"storage\":\"" + config.storage + "\",\"durability\":\"" + config.durability +
              "\",\"auth\":\"" + (mode == auth::AuthMode::kStrict ? "strict" : "open") + "\"}";
     return r;
@@ -138,6 +161,7 @@ int Serve(const Config& config) {
   sigwait(&signals, &sig);
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   sqs_service.Shutdown();   // long polls answer now, empty
+  kinesis_service.Shutdown();  // no more periodic trims
   server.Stop(std::chrono::seconds(25));
   kv->Close();       // completes pending writes; their completions run on the pool
   executor.Stop();
