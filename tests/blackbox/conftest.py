@@ -175,6 +175,9 @@ class Sluice:
     def client(self, access_key="AKIDBLACKBOX", secret="blackbox-secret", endpoint=None, read_timeout=30):
         return make_sqs_client(endpoint or self.endpoint, access_key, secret, read_timeout=read_timeout)
 
+    def kinesis(self, read_timeout=30):
+        return make_kinesis_client(self.endpoint, read_timeout=read_timeout)
+
     def http(self, timeout=10):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
@@ -397,3 +400,265 @@ def parse_query_error(body):
         return el.text if el is not None else None
 
     return text("Type"), text("Code"), text("Message")
+
+
+# -- Kinesis ------------------------------------------------------------------------------------
+
+KINESIS_TARGET = "Kinesis_20131202"
+KINESIS_JSON = "application/x-amz-json-1.1"
+HASH_KEY_MAX = 2**128 - 1
+# How long a stream may take to leave CREATING / UPDATING / DELETING before a test gives up.
+KINESIS_SETTLE_TIMEOUT = 15.0
+
+
+def make_kinesis_client(endpoint, access_key="AKIDBLACKBOX", secret="blackbox-secret", read_timeout=30):
+    """A boto3 Kinesis client. Client-side validation is off, so the server's own checks (and
+    AWS's ValidationException texts) are what a test sees, as with SDKs that do not validate."""
+    session = boto3.session.Session(
+        aws_access_key_id=access_key, aws_secret_access_key=secret, region_name=REGION
+    )
+    return session.client(
+        "kinesis",
+        endpoint_url=endpoint,
+        config=Config(
+            retries={"max_attempts": 0},
+            connect_timeout=5,
+            read_timeout=read_timeout,
+            parameter_validation=False,
+        ),
+    )
+
+
+def signed_post(endpoint, service, target, body, content_type, extra_headers=None,
+                access_key="AKIDBLACKBOX", secret="blackbox-secret"):
+    """POSTs `body` (bytes) to `endpoint` with X-Amz-Target, signed with SigV4 for `service`.
+    Returns (status, lower-cased headers, body bytes)."""
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    from urllib.parse import urlsplit
+
+    headers = {"Content-Type": content_type, "X-Amz-Target": target}
+    headers.update(extra_headers or {})
+    req = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + "/", data=body, headers=headers)
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(access_key, secret), service, REGION).add_auth(req)
+    parts = urlsplit(endpoint)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def kinesis_json(server, operation, body, raw=None):
+    """A signed AWS JSON 1.1 Kinesis call, for members and operations that Debian's boto3 1.26
+    does not model (StreamARN, resource policies, TagResource, MaxRecordSizeInKiB, ...).
+    Returns (status, parsed JSON body)."""
+    data = raw if raw is not None else json.dumps(body).encode("utf-8")
+    status, headers, payload = signed_post(
+        server.endpoint, "kinesis", f"{KINESIS_TARGET}.{operation}", data, KINESIS_JSON
+    )
+    assert headers.get("x-amzn-requestid"), headers
+    return status, (json.loads(payload) if payload else {})
+
+
+def json_error_code(body):
+    """The error code of a JSON error body, as SDKs read it (`__type` after any '#')."""
+    return (body.get("__type") or "").split("#")[-1]
+
+
+def assert_json_error(status, body, code, message=None, message_contains=None, http_status=400):
+    assert status == http_status, (status, body)
+    assert json_error_code(body) == code, body
+    text = body.get("message") or body.get("Message") or ""
+    if message is not None:
+        assert text == message, body
+    if message_contains is not None:
+        assert message_contains in text, body
+
+
+def stream_arn(name, account=DEFAULT_ACCOUNT):
+    return f"arn:aws:kinesis:{REGION}:{account}:stream/{name}"
+
+
+def not_found_message(name, account=DEFAULT_ACCOUNT):
+    return f"Stream {name} under account {account} not found."
+
+
+def validation_message(value, member, constraint):
+    """AWS's text for a single failed model constraint."""
+    shown = "null" if value is None else f"'{value}'"
+    return f"1 validation error detected: Value {shown} at '{member}' failed to satisfy constraint: {constraint}"
+
+
+def wait_for_stream(client, name, status="ACTIVE", timeout=KINESIS_SETTLE_TIMEOUT):
+    """Polls DescribeStreamSummary until the stream reports `status`; returns the summary."""
+    deadline = time.monotonic() + timeout
+    while True:
+        summary = client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+        if summary["StreamStatus"] == status:
+            return summary
+        if time.monotonic() > deadline:
+            raise AssertionError(f"stream {name} still {summary['StreamStatus']} after {timeout}s, wanted {status}")
+        time.sleep(0.05)
+
+
+def wait_for_stream_gone(client, name, timeout=KINESIS_SETTLE_TIMEOUT):
+    """Polls until DescribeStreamSummary answers ResourceNotFoundException."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            status = client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"]
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "ResourceNotFoundException", e.response
+            return
+        assert status == "DELETING", status
+        if time.monotonic() > deadline:
+            raise AssertionError(f"stream {name} still DELETING after {timeout}s")
+        time.sleep(0.05)
+
+
+def create_stream(client, name=None, shards=1, wait=True, **kwargs):
+    """Creates a stream (provisioned with `shards` unless StreamModeDetails says otherwise) and by
+    default waits until it is ACTIVE. Returns its name."""
+    name = name or unique_name("ks")
+    if kwargs.get("StreamModeDetails", {}).get("StreamMode") == "ON_DEMAND":
+        client.create_stream(StreamName=name, **kwargs)
+    else:
+        client.create_stream(StreamName=name, ShardCount=shards, **kwargs)
+    if wait:
+        wait_for_stream(client, name)
+    return name
+
+
+def list_all_shards(client, name):
+    """Every shard of the stream (ListShards, following NextToken)."""
+    out = client.list_shards(StreamName=name)
+    shards = list(out["Shards"])
+    while out.get("NextToken"):
+        out = client.list_shards(NextToken=out["NextToken"])
+        shards += out["Shards"]
+    return shards
+
+
+def hash_key_of(partition_key):
+    """The 128-bit hash key AWS routes a partition key by: MD5 of its UTF-8 bytes, big-endian."""
+    return int.from_bytes(hashlib.md5(partition_key.encode("utf-8")).digest(), "big")
+
+
+def shard_covering(shards, hash_key):
+    """The id of the open shard whose hash key range holds `hash_key`."""
+    hits = [
+        s["ShardId"]
+        for s in shards
+        if "EndingSequenceNumber" not in s["SequenceNumberRange"]
+        and int(s["HashKeyRange"]["StartingHashKey"]) <= hash_key <= int(s["HashKeyRange"]["EndingHashKey"])
+    ]
+    assert len(hits) == 1, (hash_key, shards)
+    return hits[0]
+
+
+def get_records(client, iterator, limit=None, attempts=20):
+    """One GetRecords call, retried after a short pause if the shard's read rate is exceeded (as
+    every real consumer does)."""
+    kwargs = {"ShardIterator": iterator}
+    if limit is not None:
+        kwargs["Limit"] = limit
+    for attempt in range(attempts):
+        try:
+            return client.get_records(**kwargs)
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ProvisionedThroughputExceededException" or attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
+
+
+def read_shard(client, name, shard_id, iterator_type="TRIM_HORIZON", max_calls=200, **iterator_args):
+    """Reads a shard from the given position until a response is empty and caught up
+    (MillisBehindLatest 0) or the shard ends (NextShardIterator null). Returns (records, last
+    response)."""
+    it = client.get_shard_iterator(
+        StreamName=name, ShardId=shard_id, ShardIteratorType=iterator_type, **iterator_args
+    )["ShardIterator"]
+    records = []
+    for _ in range(max_calls):
+        out = get_records(client, it)
+        records += out["Records"]
+        it = out.get("NextShardIterator")
+        if it is None or (not out["Records"] and out.get("MillisBehindLatest") == 0):
+            return records, out
+    raise AssertionError(f"shard {shard_id} of {name} not read to its end within {max_calls} calls")
+
+
+@pytest.fixture(scope="session")
+def kinesis(server):
+    return make_kinesis_client(server.endpoint)
+
+
+class StreamPool:
+    """ACTIVE provisioned streams made ahead, five at a time (AWS lets five streams be CREATING at
+    once), so that tests needing a plain fresh stream do not each wait for one to be created."""
+
+    BATCH = 5
+
+    def __init__(self, client):
+        self.client = client
+        self.ready = {}  # shard count -> names
+
+    def take(self, shards):
+        names = self.ready.setdefault(shards, [])
+        if not names:
+            batch = [unique_name("ks") for _ in range(self.BATCH)]
+            for name in batch:
+                self.client.create_stream(StreamName=name, ShardCount=shards)
+            for name in batch:
+                wait_for_stream(self.client, name)
+            names.extend(batch)
+        return names.pop()
+
+
+@pytest.fixture(scope="session")
+def stream_pool(kinesis):
+    return StreamPool(kinesis)
+
+
+@pytest.fixture
+def new_stream(kinesis, stream_pool):
+    """Gives a test fresh streams on the shared server (see create_stream; plain ACTIVE provisioned
+    ones come from a pool) and deletes them afterwards, consumers and all. With create=False it only
+    takes a stream the test created itself into that clean-up."""
+    made = []
+
+    def make(wait=True, create=True, shards=1, **kwargs):
+        if not create:
+            made.append(kwargs["name"])
+            return kwargs["name"]
+        if wait and not kwargs:
+            name = stream_pool.take(shards)
+            made.append(name)
+            return name
+        name = kwargs.pop("name", None) or unique_name("ks")
+        made.append(name)
+        return create_stream(kinesis, name=name, shards=shards, wait=wait, **kwargs)
+
+    yield make
+    for name in made:
+        delete_stream_quietly(kinesis, name)
+
+
+def delete_stream_quietly(client, name):
+    """Deletes a stream once it is ACTIVE again (a stream that is still changing refuses
+    DeleteStream); a stream that is already gone is fine."""
+    for _ in range(2):
+        try:
+            client.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
+            return
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ResourceInUseException":
+                return
+        try:
+            wait_for_stream(client, name)
+        except (AssertionError, ClientError):
+            return

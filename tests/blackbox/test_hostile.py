@@ -452,7 +452,7 @@ def test_form_body_with_json_target(server, ctype):
     still_serves(server)
 
 
-@pytest.mark.parametrize("target", ["AmazonSQS", "AmazonSQS.", "Kinesis_20131202.ListStreams", ".CreateQueue",
+@pytest.mark.parametrize("target", ["AmazonSQS", "AmazonSQS.", "Kinesis_20131202.NoSuchOperation", ".CreateQueue",
                                     "AmazonSQS.CreateQueue.Extra", "A" * 8000])
 def test_unknown_json_target(server, target):
     """An X-Amz-Target naming no operation is a 4xx JSON error."""
