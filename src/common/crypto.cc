@@ -83,38 +83,43 @@ constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string Encode(std::string_view in, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
+  size_t full = in.size() / 3, rest = in.size() % 3;
+  size_t out_len = full * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1);
+  std::string out(out_len, '\0');
+  char* o = out.data();
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-  for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    out += alphabet[v & 63];
+  for (size_t g = 0; g < full; ++g, p += 3, o += 4) {
+    uint32_t v = (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];
+    o[0] = alphabet[(v >> 18) & 63];
+    o[1] = alphabet[(v >> 12) & 63];
+    o[2] = alphabet[(v >> 6) & 63];
+    o[3] = alphabet[v & 63];
   }
-  size_t rest = in.size() - i;
-  if (rest == 1) {
-    uint32_t v = p[i] << 16;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    if (pad) out += "==";
-  } else if (rest == 2) {
-    uint32_t v = (p[i] << 16) | (p[i + 1] << 8);
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    if (pad) out += '=';
+  if (rest > 0) {
+    uint32_t v = (uint32_t{p[0]} << 16) | (rest == 2 ? uint32_t{p[1]} << 8 : 0);
+    o[0] = alphabet[(v >> 18) & 63];
+    o[1] = alphabet[(v >> 12) & 63];
+    if (rest == 2) o[2] = alphabet[(v >> 6) & 63];
+    if (pad) {
+      if (rest == 1) o[2] = '=';
+      o[3] = '=';
+    }
   }
   return out;
 }
 
+// Sextet of each character, 0xFF when it is not in the alphabet.
+struct DecodeTable {
+  std::array<uint8_t, 256> v{};
+  explicit DecodeTable(const char* alphabet) {
+    v.fill(0xFF);
+    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(alphabet[i])] = static_cast<uint8_t>(i);
+  }
+};
+
 std::optional<std::string> Decode(std::string_view in, bool url) {
-  std::array<int, 256> table;
-  table.fill(-1);
-  const char* alphabet = url ? kB64Url : kB64;
-  for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(alphabet[i])] = i;
+  static const DecodeTable kStd(kB64), kUrl(kB64Url);
+  const auto& table = (url ? kUrl : kStd).v;
   size_t len = in.size();
   if (!url) {
     if (len % 4 != 0) return std::nullopt;
@@ -125,22 +130,27 @@ std::optional<std::string> Decode(std::string_view in, bool url) {
     }
   }
   if (len % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(len * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = 0; i < len; ++i) {
-    int v = table[static_cast<unsigned char>(in[i])];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
+  size_t full = len / 4, rest = len % 4;
+  std::string out(full * 3 + (rest == 0 ? 0 : rest - 1), '\0');
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  char* o = out.data();
+  for (size_t g = 0; g < full; ++g, p += 4, o += 3) {
+    uint32_t a = table[p[0]], b = table[p[1]], c = table[p[2]], d = table[p[3]];
+    if ((a | b | c | d) & 0x80) return std::nullopt;
+    uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
+    o[0] = static_cast<char>(v >> 16);
+    o[1] = static_cast<char>(v >> 8);
+    o[2] = static_cast<char>(v);
   }
-  // Leftover bits must be zero for a canonical encoding.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  if (rest > 0) {
+    uint32_t a = table[p[0]], b = table[p[1]], c = rest == 3 ? table[p[2]] : 0;
+    if ((a | b | c) & 0x80) return std::nullopt;
+    uint32_t v = (a << 18) | (b << 12) | (c << 6);
+    // Leftover bits must be zero for a canonical encoding.
+    if (rest == 2 ? (v & 0xFFFF) != 0 : (v & 0xFF) != 0) return std::nullopt;
+    o[0] = static_cast<char>(v >> 16);
+    if (rest == 3) o[1] = static_cast<char>(v >> 8);
+  }
   return out;
 }
 
