@@ -196,6 +196,9 @@ bench() {
 TIMED=(--duration "$DURATION" --warmup "$WARMUP")
 S_BATCH=(sqs-send --queue bench-batch --batch 10 --body-size 100 --connections 32)
 S_CYCLE=(sqs-cycle --queue bench-cycle --batch 10 --body-size 100 --producers 6 --consumers 12 --wait-seconds 1)
+# The same cycle with a third more connections on each side (Sluice only):
+# how the figure moves with the number of clients.
+S_CYCLE_WIDE=(sqs-cycle --queue bench-cycle-wide --batch 10 --body-size 100 --producers 8 --consumers 16 --wait-seconds 1)
 S_LATENCY=(sqs-send --queue bench-latency --batch 1 --body-size 100 --connections 32)
 LATENCY_RATE=(--rate 2000)
 
@@ -217,6 +220,7 @@ log "starting sluice on 127.0.0.1:$SLUICE_PORT (data $SLUICE_DATA)"
 start_sluice
 bench batch sluice "$SLUICE_PORT" "${TIMED[@]}" "${S_BATCH[@]}"
 bench cycle sluice "$SLUICE_PORT" "${TIMED[@]}" "${S_CYCLE[@]}"
+bench cycle-wide sluice "$SLUICE_PORT" "${TIMED[@]}" "${S_CYCLE_WIDE[@]}"
 bench latency sluice "$SLUICE_PORT" "${TIMED[@]}" "${LATENCY_RATE[@]}" "${S_LATENCY[@]}"
 
 # 1,000,000 x 100 B queued: fill, RSS, restart.
@@ -271,6 +275,7 @@ log "starting sluice --durability relaxed on 127.0.0.1:$SLUICE_PORT (data $SLUIC
 start_sluice
 bench batch sluice-relaxed "$SLUICE_PORT" "${TIMED[@]}" "${S_BATCH[@]}"
 bench cycle sluice-relaxed "$SLUICE_PORT" "${TIMED[@]}" "${S_CYCLE[@]}"
+bench cycle-wide sluice-relaxed "$SLUICE_PORT" "${TIMED[@]}" "${S_CYCLE_WIDE[@]}"
 bench latency sluice-relaxed "$SLUICE_PORT" "${TIMED[@]}" "${LATENCY_RATE[@]}" "${S_LATENCY[@]}"
 stop_pid "$SLUICE_PID"
 
@@ -483,6 +488,9 @@ def sqs_report():
         lambda d: get(d, "messages_per_s"), targets=("sluice", "sluice-relaxed", "moto"), name="cycle")
     row("", "requests/s", lambda d: get(d, "requests_per_s"), targets=("sluice", "sluice-relaxed", "moto"), name="cycle")
     row("", "errors", errors, targets=("sluice", "sluice-relaxed", "moto"), name="cycle", ratios=False)
+    row("The same cycle, 8 + 16 conns", "messages deleted/s",
+        lambda d: get(d, "messages_per_s"), targets=("sluice", "sluice-relaxed"), name="cycle-wide", ratios=False)
+    row("", "errors", errors, targets=("sluice", "sluice-relaxed"), name="cycle-wide", ratios=False)
     row("SendMessage at 2,000 requests/s, 32 conns", "achieved requests/s",
         lambda d: get(d, "requests_per_s"), name="latency")
     row("", "p50 latency, ms", lambda d: get(d, "latency_ms", "all", "p50"), name="latency")
