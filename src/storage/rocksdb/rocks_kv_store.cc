@@ -271,7 +271,6 @@ Result<std::unique_ptr<KvStore>> OpenRocksKvStore(const std::string& dir, Durabi
   // bandwidth re-sorting interleaved shards.
   rocksdb::ColumnFamilyOptions records_cf = cf;
   records_cf.compaction_style = rocksdb::kCompactionStyleUniversal;
-  records_cf.write_buffer_size = 64 << 20;
   for (const char* name : kFamilyNames) {
     families.emplace_back(name, std::string_view(name) == "k_rec" ? records_cf : cf);
   }
