@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "storage/storage_test_util.h"
+
 namespace sluice::storage {
 
 // Readable failure messages (found by argument-dependent lookup).
@@ -39,95 +41,16 @@ namespace {
 using namespace std::string_literals;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using testing::Await;
+using testing::HeldKvStore;
+using testing::kWait;
+using testing::MakeTempDir;
 
-constexpr auto kWait = 20s;  // generous: only reached when a completion is lost
 constexpr int64_t kT0 = 1'700'000'000'000;
 constexpr char kAccount[] = "123456789012";
 
-fs::path MakeTempDir() {
-  std::string templ = (fs::temp_directory_path() / "sluice-qs-XXXXXX").string();
-  char* made = mkdtemp(templ.data());
-  EXPECT_NE(made, nullptr);
-  return fs::path(templ);
-}
 
-// Runs an asynchronous store call and waits for its single completion.
-template <typename T, typename Start>
-Result<T> Await(Start&& start) {
-  auto p = std::make_shared<std::promise<Result<T>>>();
-  auto calls = std::make_shared<std::atomic<int>>(0);
-  auto f = p->get_future();
-  start(QueueStore::Done<T>([p, calls](Result<T> r) {
-    if (calls->fetch_add(1) == 0) p->set_value(std::move(r));
-  }));
-  if (f.wait_for(kWait) != std::future_status::ready) {
-    return Error{"Timeout", "the store call did not complete"};
-  }
-  Result<T> r = f.get();
-  EXPECT_EQ(calls->load(), 1) << "done called more than once";
-  return r;
-}
 
-// A KvStore that can hold commits back until the test releases them, to
-// order a commit against other calls deterministically. Transparent unless
-// Hold() was called.
-class HeldKvStore final : public KvStore {
- public:
-  explicit HeldKvStore(std::unique_ptr<KvStore> inner) : inner_(std::move(inner)) {}
-
-  void Commit(Batch batch, Done done) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (holding_) {
-        held_.emplace_back(std::move(batch), std::move(done));
-        return;
-      }
-    }
-    inner_->Commit(std::move(batch), std::move(done));
-  }
-  Result<std::optional<std::string>> Get(Space space, std::string_view key) override {
-    return inner_->Get(space, key);
-  }
-  Status Scan(Space space, std::string_view prefix,
-              const std::function<bool(std::string_view, std::string_view)>& fn) override {
-    return inner_->Scan(space, prefix, fn);
-  }
-  void Close() override {
-    Release();
-    inner_->Close();
-  }
-  void InjectWriteFailure(std::optional<Error> error) override {
-    inner_->InjectWriteFailure(std::move(error));
-  }
-  void SetCompletionExecutor(CompletionExecutor executor) override {
-    inner_->SetCompletionExecutor(std::move(executor));
-  }
-
-  void Hold() {
-    std::lock_guard<std::mutex> lock(mu_);
-    holding_ = true;
-  }
-  size_t held() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return held_.size();
-  }
-  // Hands the held commits to the backend in their original order.
-  void Release() {
-    std::deque<std::pair<Batch, Done>> held;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      holding_ = false;
-      held.swap(held_);
-    }
-    for (auto& [b, d] : held) inner_->Commit(std::move(b), std::move(d));
-  }
-
- private:
-  std::unique_ptr<KvStore> inner_;
-  std::mutex mu_;
-  bool holding_ = false;
-  std::deque<std::pair<Batch, Done>> held_;
-};
 
 StoredMessage Msg(std::string body, int64_t sent_ms, int64_t delay_ms = 0) {
   StoredMessage m;
@@ -144,7 +67,7 @@ class QueueStoreBase {
  protected:
   void Start(bool rocks, int64_t now = kT0) {
     rocks_ = rocks;
-    if (rocks_) dir_ = MakeTempDir();
+    if (rocks_) dir_ = MakeTempDir("sluice-qs");
     Open(now);
   }
 
