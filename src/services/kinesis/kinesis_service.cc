@@ -4,6 +4,7 @@
 
 #include "common/crypto.h"
 #include "services/kinesis/kinesis_internal.h"
+#include "services/kinesis/subscriptions.h"
 
 namespace sluice::kinesis {
 
@@ -123,7 +124,11 @@ void FinishDeletion(std::shared_ptr<Kinesis> k, uint64_t stream_id) {
 
 KinesisService::KinesisService(storage::StreamStore* store, const Clock* clock, Executor* executor,
                                KinesisOptions options)
-    : state_(std::make_shared<State>(store, clock, executor, std::move(options))) {
+    : state_(std::make_shared<State>(store, clock, executor, std::move(options))),
+      subscriptions_(std::make_unique<SubscriptionManager>(state_)) {
+  // Nothing else listens to this store's appends; a second listener would
+  // need chaining here (the store keeps one).
+  store->SetAppendListener(subscriptions_->Listener());
   {
     std::lock_guard<std::mutex> lock(state_->mu);
     for (const auto& a : state_->options.accounts) state_->accounts.insert(a);
@@ -137,6 +142,7 @@ KinesisService::KinesisService(storage::StreamStore* store, const Clock* clock, 
 KinesisService::~KinesisService() { Shutdown(); }
 
 void KinesisService::Shutdown() {
+  subscriptions_->Shutdown();
   std::lock_guard<std::mutex> lock(state_->mu);
   if (state_->stopped) return;
   state_->stopped = true;

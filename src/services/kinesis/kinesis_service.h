@@ -20,6 +20,28 @@
 
 namespace sluice::kinesis {
 
+class SubscriptionManager;
+
+// SubscribeToShard (enhanced fan-out); see subscriptions.h.
+struct SubscriptionOptions {
+  // How long a subscription lasts before it ends. Default: 5 min, as AWS.
+  int64_t lifetime_ms = 300'000;
+  // Longest time between two events of an idle subscription. Default: 5 s,
+  // as AWS.
+  int64_t heartbeat_ms = 5'000;
+  // A subscription of the same consumer to the same shard started less than
+  // this ago refuses a new one (ResourceInUseException); after it, the new
+  // one takes over and the old one ends. Default: 5 s, as AWS.
+  int64_t takeover_ms = 5'000;
+  // Records and bytes (data, past the first record) per event. Default:
+  // 10,000 records and 2 MiB, one second of a consumer's shard throughput.
+  int max_event_records = 10'000;
+  int64_t max_event_bytes = 2 << 20;
+  // When a Sink refused a message and the transport does not call Resume,
+  // the message is offered again after this long. Default: 100 ms.
+  int64_t retry_ms = 100;
+};
+
 struct KinesisOptions {
   // Region named in ARNs. Default: "us-east-1".
   std::string region = "us-east-1";
@@ -43,6 +65,7 @@ struct KinesisOptions {
   // Accounts whose streams are trimmed from start-up on (the server's
   // account); callers' accounts are added as they call.
   std::vector<std::string> accounts;
+  SubscriptionOptions subscription;
 };
 
 class KinesisService final : public Service {
@@ -53,13 +76,18 @@ class KinesisService final : public Service {
 
   void Invoke(const CallContext& ctx, std::string_view op, Value input, Done done) override;
   std::string HealthState() const override;
-  // Stops the periodic trim; calls still in flight complete.
+  // Stops the periodic trim and ends subscriptions; calls still in flight
+  // complete.
   void Shutdown();
+  // SubscribeToShard, for the HTTP layer's event stream responses. Wired as
+  // the store's append listener.
+  SubscriptionManager& subscriptions() { return *subscriptions_; }
 
   struct State;
 
  private:
   std::shared_ptr<State> state_;
+  std::unique_ptr<SubscriptionManager> subscriptions_;
 };
 
 }  // namespace sluice::kinesis
