@@ -7,7 +7,7 @@ packages=(
   g++ cmake make pkg-config
   libboost-dev libboost-system-dev librocksdb-dev rapidjson-dev libcli11-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev libssl-dev libjemalloc-dev
-  libgtest-dev libgmock-dev libcbor-dev zlib1g-dev
+  libgtest-dev libgmock-dev libcbor-dev zlib1g-dev libnghttp2-dev nghttp2-client
   awscli python3 python3-boto3 python3-pytest python3-cbor2 curl
 )
 

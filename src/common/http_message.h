@@ -17,6 +17,7 @@ struct HttpRequest {
   HeaderList headers;
   std::string body;
   std::string remote_address;
+  bool tls = false;  // arrived over TLS (https)
 
   // Case-insensitive lookup of the first header of that name; empty if absent.
   std::string_view Header(std::string_view name) const {

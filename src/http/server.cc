@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include "http/tls.h"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -7,11 +9,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <atomic>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <type_traits>
 #include <thread>
 #include <vector>
 
@@ -24,7 +28,13 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-class Session;
+// One accepted connection, at whatever stage it is; Stop() closes the idle ones.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  virtual ~Connection() = default;
+  // Closes the connection if it is idle; a busy one closes after its answer.
+  virtual void Shutdown() = 0;
+};
 
 struct Shared {
   ServerOptions options;
@@ -33,34 +43,89 @@ struct Shared {
   std::atomic<size_t> active{0};
   std::atomic<bool> stopping{false};
   std::mutex mu;
-  std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions;  // GUARDED_BY(mu)
+  std::set<std::weak_ptr<Connection>, std::owner_less<std::weak_ptr<Connection>>>
+      connections;  // GUARDED_BY(mu)
+
+  void Register(const std::shared_ptr<Connection>& c) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto it = connections.begin(); it != connections.end();) {
+      it = it->expired() ? connections.erase(it) : std::next(it);
+    }
+    connections.insert(c);
+  }
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+std::string RemoteAddress(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  return ec ? std::string() : ep.address().to_string();
+}
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// HTTP/1.1 over a plain or a TLS stream. The TLS one starts with the server
+// side of the handshake, fed with the bytes already read to tell it apart.
+template <typename Stream>
+class HttpSession : public Connection {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
-    boost::system::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = ep.address().to_string();
-  }
+  // `first_deadline`, when set, bounds the wait for the first request header
+  // (the time already spent waiting for the connection's first byte counts).
+  template <typename... StreamArgs>
+  HttpSession(std::shared_ptr<Shared> shared, std::string remote, beast::flat_buffer buffer,
+              std::optional<std::chrono::steady_clock::time_point> first_deadline,
+              StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
+        buffer_(std::move(buffer)),
+        shared_(std::move(shared)),
+        remote_(std::move(remote)),
+        first_deadline_(first_deadline) {}
 
   void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
-  }
-
-  // Closes the connection if it is idle; a busy one closes after its answer.
-  void Shutdown() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->busy_) {
-        boost::system::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.close();
+    asio::dispatch(stream_.get_executor(), [self = Self()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->Read();
       }
     });
   }
 
+  void Shutdown() override {
+    asio::post(stream_.get_executor(), [self = Self()] {
+      if (!self->busy_) self->HardClose();
+    });
+  }
+
  private:
+  std::shared_ptr<HttpSession> Self() {
+    return std::static_pointer_cast<HttpSession>(shared_from_this());
+  }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Handshake() {
+    if (shared_->stopping) return HardClose();
+    // A handshake that stalls (or never was one) is cut here, so neither a
+    // thread nor the descriptor is held by it.
+    Tcp().expires_after(shared_->options.handshake_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server, buffer_.data(),
+                            [self = Self()](beast::error_code ec, size_t used) {
+                              self->OnHandshake(ec, used);
+                            });
+  }
+
+  void OnHandshake(beast::error_code ec, size_t used) {
+    if (ec) return HardClose();
+    buffer_.consume(used);
+    tls_up_ = true;
+    // The protocol agreed by ALPN is always http/1.1 today (see
+    // AlpnProtocols()); once "h2" is offered, a connection that selected it
+    // (SSL_get0_alpn_selected) is handed to the HTTP/2 session here.
+    Read();
+  }
+
   void Read() {
     if (shared_->stopping) return Close();
     parser_.emplace();
@@ -68,22 +133,27 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(shared_->options.max_body_bytes);
     // Idle connections close after idle_timeout; once bytes arrive, the whole
     // request must follow within read_timeout (slow-drip clients are cut).
-    stream_.expires_after(buffer_.size() > 0 ? shared_->options.read_timeout
+    if (first_deadline_) {
+      Tcp().expires_at(*first_deadline_);
+      first_deadline_.reset();
+    } else {
+      Tcp().expires_after(buffer_.size() > 0 ? shared_->options.read_timeout
                                              : shared_->options.idle_timeout);
+    }
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+                             beast::bind_front_handler(&HttpSession::OnHeader, Self()));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
-    stream_.expires_after(shared_->options.read_timeout);
+    Tcp().expires_after(shared_->options.read_timeout);
     auto& req = parser_->get();
     if (beast::iequals(req[bhttp::field::expect], "100-continue") && !parser_->is_done()) {
       // The client waits for this before sending its body.
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                         req.version());
-      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, size_t) {
-        if (wec) return self->Close();
+      bhttp::async_write(stream_, *cont, [self = Self(), cont](beast::error_code wec, size_t) {
+        if (wec) return self->HardClose();
         self->ReadBody();
       });
       return;
@@ -93,14 +163,22 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadBody() {
     bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                      beast::bind_front_handler(&HttpSession::OnRead, Self()));
   }
 
   void OnReadError(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-        ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) return Close();
+    if (ec == beast::error::timeout || ec == asio::error::operation_aborted ||
         ec == asio::error::connection_reset) {
-      return Close();
+      return HardClose();
+    }
+    if constexpr (kTls) {
+      // A peer that closes without close_notify, or records that do not
+      // decrypt: nothing more can be said on this connection.
+      if (ec == asio::ssl::error::stream_truncated ||
+          ec.category() == asio::error::get_ssl_category()) {
+        return HardClose();
+      }
     }
     int status = 400;
     std::string code = "MalformedHTTPRequest";
@@ -123,7 +201,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnRead(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
-    stream_.expires_never();
+    Tcp().expires_never();
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
     HttpRequest r;
@@ -133,10 +211,11 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& f : req) r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     r.body = std::move(req.body());
     r.remote_address = remote_;
+    r.tls = kTls;
     version_ = req.version();
     busy_ = true;
     ++shared_->active;
-    auto self = shared_from_this();
+    auto self = Self();
     auto exec = stream_.get_executor();
     shared_->handler(std::move(r), [self, exec](HttpResponse resp) {
       asio::post(exec, [self, resp = std::move(resp)]() mutable {
@@ -157,29 +236,119 @@ class Session : public std::enable_shared_from_this<Session> {
     bool keep = keep_alive_ && !shared_->stopping;
     msg->keep_alive(keep);
     msg->prepare_payload();
-    stream_.expires_after(shared_->options.read_timeout);
-    bhttp::async_write(stream_, *msg,
-                       [self = shared_from_this(), msg, keep](beast::error_code ec, size_t) {
-                         self->busy_ = false;
-                         if (ec || !keep) return self->Close();
-                         self->Read();
-                       });
+    Tcp().expires_after(shared_->options.read_timeout);
+    bhttp::async_write(stream_, *msg, [self = Self(), msg, keep](beast::error_code ec, size_t) {
+      self->busy_ = false;
+      if (ec) return self->HardClose();
+      if (!keep) return self->Close();
+      self->Read();
+    });
   }
 
+  // Ends the connection in order: over TLS, close_notify first (bounded, as
+  // the peer may never answer it), so clients can tell the end from a cut.
   void Close() {
-    boost::system::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    if constexpr (kTls) {
+      if (tls_up_ && !closing_) {
+        closing_ = true;
+        Tcp().expires_after(std::min<std::chrono::milliseconds>(shared_->options.read_timeout,
+                                                                std::chrono::seconds(1)));
+        stream_.async_shutdown([self = Self()](beast::error_code) { self->HardClose(); });
+        return;
+      }
+    }
+    HardClose();
   }
 
-  beast::tcp_stream stream_;
+  void HardClose() {
+    boost::system::error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    Tcp().close();
+  }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Shared> shared_;
   std::string remote_;
+  std::optional<std::chrono::steady_clock::time_point> first_deadline_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool busy_ = false;
+  bool tls_up_ = false;
+  bool closing_ = false;
+};
+
+// Waits for a connection's first bytes and hands it to a TLS or a plain
+// session: a TLS connection opens with a handshake record (content type 0x16),
+// while an HTTP/1.1 request opens with a method name, which is letters.
+class Detector : public Connection {
+ public:
+  Detector(tcp::socket socket, std::shared_ptr<Shared> shared)
+      : remote_(RemoteAddress(socket)), stream_(std::move(socket)), shared_(std::move(shared)) {}
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = Self()] { self->Sniff(); });
+  }
+
+  void Shutdown() override {
+    asio::post(stream_.get_executor(), [self = Self()] {
+      if (self->handed_off_) return;
+      self->handed_off_ = true;
+      boost::system::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.close();
+    });
+  }
+
+ private:
+  // A ClientHello rarely exceeds this; the rest stays in the socket for the
+  // handshake to read.
+  static constexpr size_t kSniffBytes = 4096;
+
+  std::shared_ptr<Detector> Self() {
+    return std::static_pointer_cast<Detector>(shared_from_this());
+  }
+
+  void Sniff() {
+    if (shared_->stopping || handed_off_) return Shutdown();
+    deadline_ = std::chrono::steady_clock::now() + shared_->options.idle_timeout;
+    stream_.expires_at(deadline_);
+    stream_.async_read_some(buffer_.prepare(kSniffBytes),
+                            [self = Self()](beast::error_code ec, size_t n) { self->OnSniff(ec, n); });
+  }
+
+  void OnSniff(beast::error_code ec, size_t n) {
+    if (handed_off_) return;
+    handed_off_ = true;
+    if (ec || n == 0) {
+      boost::system::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream_.close();
+      return;
+    }
+    buffer_.commit(n);
+    const auto first = *static_cast<const unsigned char*>(buffer_.data().data());
+    if (first == 0x16) {
+      auto s = std::make_shared<HttpSession<TlsStream>>(shared_, remote_, std::move(buffer_),
+                                                        std::nullopt, std::move(stream_),
+                                                        shared_->options.tls->native());
+      shared_->Register(s);
+      s->Start();
+    } else {
+      auto s = std::make_shared<HttpSession<PlainStream>>(shared_, remote_, std::move(buffer_),
+                                                          deadline_, std::move(stream_));
+      shared_->Register(s);
+      s->Start();
+    }
+  }
+
+  std::string remote_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<Shared> shared_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool handed_off_ = false;
 };
 
 }  // namespace
@@ -210,15 +379,18 @@ struct Server::Impl {
         return;
       } else if (!shared->stopping) {
         socket.set_option(tcp::no_delay(true), ec);
-        auto s = std::make_shared<Session>(std::move(socket), shared);
-        {
-          std::lock_guard<std::mutex> lock(shared->mu);
-          for (auto it = shared->sessions.begin(); it != shared->sessions.end();) {
-            it = it->expired() ? shared->sessions.erase(it) : std::next(it);
-          }
-          shared->sessions.insert(s);
+        if (shared->options.tls) {
+          auto d = std::make_shared<Detector>(std::move(socket), shared);
+          shared->Register(d);
+          d->Start();
+        } else {
+          std::string remote = RemoteAddress(socket);
+          auto s = std::make_shared<HttpSession<PlainStream>>(shared, std::move(remote),
+                                                              beast::flat_buffer(), std::nullopt,
+                                                              std::move(socket));
+          shared->Register(s);
+          s->Start();
         }
-        s->Start();
       }
       if (!shared->stopping) Accept();
     });
@@ -282,10 +454,10 @@ void Server::Stop(std::chrono::milliseconds grace) {
     if (impl_->acceptor) impl_->acceptor->close(ec);
   });
   auto close_idle = [this] {
-    std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<Connection>> live;
     {
       std::lock_guard<std::mutex> lock(impl_->shared->mu);
-      for (auto& w : impl_->shared->sessions) {
+      for (auto& w : impl_->shared->connections) {
         if (auto s = w.lock()) live.push_back(s);
       }
     }

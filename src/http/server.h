@@ -1,5 +1,6 @@
 // HTTP/1.1 front end on Boost.Beast: keep-alive, pipelining (requests on a
-// connection are answered in order), header and body limits, idle timeouts.
+// connection are answered in order), header and body limits, idle timeouts,
+// and optionally TLS on the same port (chosen by a connection's first byte).
 // Knows nothing of AWS: complete requests go to a Handler, which answers
 // through a callback that may run on any thread.
 //
@@ -23,6 +24,8 @@ class io_context;
 
 namespace sluice::http {
 
+class TlsContext;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 4566;  // 0 picks a free port
@@ -38,6 +41,13 @@ struct ServerOptions {
   // body and the answer's write each get read_timeout.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+  // When set, connections whose first byte opens a TLS handshake record
+  // (0x16) are served over TLS; all others stay plain HTTP/1.1, on the same
+  // port. Null: plain HTTP only.
+  std::shared_ptr<const TlsContext> tls;
+  // A TLS handshake must complete within this, once its first byte is in
+  // (before that, idle_timeout applies as to any quiet connection).
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
 };
 
 using Responder = std::function<void(HttpResponse)>;

@@ -202,6 +202,7 @@ void Dispatcher::Handle(const HttpRequest& req, Respond respond) const {
   ctx.access_key = auth->access_key;
   ctx.authenticated = verifier_->mode() == auth::AuthMode::kStrict && auth->signed_request;
   ctx.host = std::string(req.Header("Host"));
+  ctx.scheme = req.tls ? "https" : "http";
   ctx.request_id = request_id;
   ctx.path = std::string(req.Path());
 

@@ -25,7 +25,8 @@ Status ApplyConfigFile(const std::string& path, CLI::App& app, Config& c) {
   }
   static const std::set<std::string> kKeys = {
       "host", "port", "data-dir", "region", "account-id", "credentials", "allow-open",
-      "durability", "storage", "io-threads", "log-level", "kinesis-limits"};
+      "durability", "storage", "io-threads", "log-level", "kinesis-limits",
+      "tls-cert", "tls-key", "tls-self-signed"};
   for (const auto& [key, node] : table) {
     std::string k(key.str());
     std::string flag = k;
@@ -48,10 +49,10 @@ Status ApplyConfigFile(const std::string& path, CLI::App& app, Config& c) {
         if (*v < 0 || *v > 256) return bad("between 0 and 256");
         c.io_threads = static_cast<int>(*v);
       }
-    } else if (flag == "allow-open") {
+    } else if (flag == "allow-open" || flag == "tls-self-signed") {
       auto v = node.value<bool>();
       if (!v) return bad("true or false");
-      c.allow_open = *v;
+      (flag == "allow-open" ? c.allow_open : c.tls_self_signed) = *v;
     } else {
       auto v = node.value<std::string>();
       if (!v) return bad("a string");
@@ -64,6 +65,8 @@ Status ApplyConfigFile(const std::string& path, CLI::App& app, Config& c) {
       else if (flag == "storage") c.storage = *v;
       else if (flag == "log-level") c.log_level = *v;
       else if (flag == "kinesis-limits") c.kinesis_limits = *v;
+      else if (flag == "tls-cert") c.tls_cert = *v;
+      else if (flag == "tls-key") c.tls_key = *v;
     }
   }
   return {};
@@ -88,6 +91,12 @@ Status Check(const Config& c) {
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!kLevels.count(c.log_level)) {
     return Error{"InvalidConfig", "--log-level must be one of trace, debug, info, warn, error, off"};
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return Error{"InvalidConfig", "--tls-cert and --tls-key go together: give both (PEM files) or neither"};
+  }
+  if (c.tls_self_signed && !c.tls_cert.empty()) {
+    return Error{"InvalidConfig", "--tls-self-signed makes its own certificate: give it or --tls-cert/--tls-key, not both"};
   }
   if (c.credentials_file.empty() && !c.allow_open && !IsLoopback(c.host)) {
     return Error{"InvalidConfig",
@@ -144,6 +153,15 @@ Result<ParsedArgs> ParseArgs(int argc, char** argv) {
                     "1,000 records/s, reads 5 calls/s and 2 MiB/s), answered with "
                     "ProvisionedThroughputExceededException")
       ->envname("SLUICE_KINESIS_LIMITS")->capture_default_str();
+  serve->add_option("--tls-cert", c.tls_cert,
+                    "PEM certificate (chain) to serve HTTPS with, on the same port as HTTP; needs --tls-key")
+      ->envname("SLUICE_TLS_CERT");
+  serve->add_option("--tls-key", c.tls_key, "PEM private key of --tls-cert (unencrypted)")
+      ->envname("SLUICE_TLS_KEY");
+  serve->add_flag("--tls-self-signed", c.tls_self_signed,
+                  "Serve HTTPS with a self-signed certificate for localhost, 127.0.0.1 and --host, "
+                  "made once and kept in <data-dir>/tls (pass cert.pem to aws --ca-bundle)")
+      ->envname("SLUICE_TLS_SELF_SIGNED");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -24,6 +24,13 @@ struct Config {
   std::string log_level = "info";
   std::string kinesis_limits = "off";  // "off" or "enforce": AWS's per-shard throughput limits
   std::string config_file;
+  // HTTPS on the same port as HTTP (see README "HTTPS"): PEM files given by
+  // the user, both or neither, or a self-signed pair kept in <data-dir>/tls.
+  std::string tls_cert;
+  std::string tls_key;
+  bool tls_self_signed = false;
+
+  bool tls() const { return tls_self_signed || !tls_cert.empty(); }
 };
 
 enum class Command { kServe, kVersion, kHelp, kExit };

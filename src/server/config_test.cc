@@ -22,7 +22,7 @@ constexpr const char* kEnvNames[] = {
     "SLUICE_HOST",        "SLUICE_PORT",       "SLUICE_DATA_DIR",   "SLUICE_REGION",
     "SLUICE_ACCOUNT_ID",  "SLUICE_CONFIG",     "SLUICE_CREDENTIALS", "SLUICE_ALLOW_OPEN",
     "SLUICE_DURABILITY",  "SLUICE_STORAGE",    "SLUICE_IO_THREADS", "SLUICE_LOG_LEVEL",
-    "SLUICE_KINESIS_LIMITS",
+    "SLUICE_KINESIS_LIMITS", "SLUICE_TLS_CERT", "SLUICE_TLS_KEY", "SLUICE_TLS_SELF_SIGNED",
 };
 
 class ConfigTest : public ::testing::Test {
@@ -96,6 +96,10 @@ TEST_F(ConfigTest, Defaults) {
   EXPECT_EQ(c.log_level, "info");
   EXPECT_EQ(c.kinesis_limits, "off");
   EXPECT_EQ(c.config_file, "");
+  EXPECT_EQ(c.tls_cert, "");
+  EXPECT_EQ(c.tls_key, "");
+  EXPECT_FALSE(c.tls_self_signed);
+  EXPECT_FALSE(c.tls());
 }
 
 TEST_F(ConfigTest, EveryFlag) {
@@ -296,6 +300,59 @@ TEST_F(ConfigTest, ValuesAreCheckedWhereverTheyComeFrom) {
   Fails({"serve", "--port", "70000"});
   Fails({"serve", "--port", "http"});
   Fails({"serve", "--io-threads", "many"});
+}
+
+TEST_F(ConfigTest, TlsFromFlagsEnvironmentAndFile) {
+  Config flags = Serve({"serve", "--tls-cert", "/etc/sluice/cert.pem", "--tls-key", "/etc/sluice/key.pem"});
+  EXPECT_EQ(flags.tls_cert, "/etc/sluice/cert.pem");
+  EXPECT_EQ(flags.tls_key, "/etc/sluice/key.pem");
+  EXPECT_FALSE(flags.tls_self_signed);
+  EXPECT_TRUE(flags.tls());
+
+  Config self = Serve({"serve", "--tls-self-signed"});
+  EXPECT_TRUE(self.tls_self_signed);
+  EXPECT_TRUE(self.tls());
+
+  setenv("SLUICE_TLS_CERT", "/env/cert.pem", 1);
+  setenv("SLUICE_TLS_KEY", "/env/key.pem", 1);
+  Config env = Serve({"serve"});
+  EXPECT_EQ(env.tls_cert, "/env/cert.pem");
+  EXPECT_EQ(env.tls_key, "/env/key.pem");
+  unsetenv("SLUICE_TLS_CERT");
+  unsetenv("SLUICE_TLS_KEY");
+  setenv("SLUICE_TLS_SELF_SIGNED", "true", 1);
+  EXPECT_TRUE(Serve({"serve"}).tls_self_signed);
+  unsetenv("SLUICE_TLS_SELF_SIGNED");
+
+  Config file = Serve({"serve", "--config",
+                       WriteToml("tls-cert = \"/file/cert.pem\"\ntls_key = \"/file/key.pem\"\n")});
+  EXPECT_EQ(file.tls_cert, "/file/cert.pem");
+  EXPECT_EQ(file.tls_key, "/file/key.pem");
+  EXPECT_TRUE(Serve({"serve", "--config", WriteToml("tls-self-signed = true\n", "s.toml")}).tls_self_signed);
+
+  // A flag beats the file, key by key.
+  Config mixed = Serve({"serve", "--tls-cert", "/flag/cert.pem", "--config",
+                        WriteToml("tls-cert = \"/file/cert.pem\"\ntls-key = \"/file/key.pem\"\n", "m.toml")});
+  EXPECT_EQ(mixed.tls_cert, "/flag/cert.pem");
+  EXPECT_EQ(mixed.tls_key, "/file/key.pem");
+}
+
+TEST_F(ConfigTest, TlsCertAndKeyGoTogether) {
+  EXPECT_EQ(Fails({"serve", "--tls-cert", "/c.pem"}),
+            "--tls-cert and --tls-key go together: give both (PEM files) or neither");
+  EXPECT_EQ(Fails({"serve", "--tls-key", "/k.pem"}),
+            "--tls-cert and --tls-key go together: give both (PEM files) or neither");
+  EXPECT_NE(Fails({"serve", "--config", WriteToml("tls-key = \"/k.pem\"\n")}).find("--tls-cert and --tls-key"),
+            std::string::npos);
+  EXPECT_NE(Fails({"serve", "--tls-self-signed", "--tls-cert", "/c.pem", "--tls-key", "/k.pem"})
+                .find("--tls-self-signed"),
+            std::string::npos);
+  EXPECT_NE(Fails({"serve", "--config", WriteToml("tls-self-signed = \"yes\"\n", "b.toml")})
+                .find("'tls-self-signed' must be true or false"),
+            std::string::npos);
+  EXPECT_NE(Fails({"serve", "--config", WriteToml("tls-cert = 1\ntls-key = 2\n", "c.toml")})
+                .find("'tls-cert' must be a string"),
+            std::string::npos);
 }
 
 TEST_F(ConfigTest, UnknownFlagsAndArgumentsAreErrors) {

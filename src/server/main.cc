@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "protocol/dispatcher.h"
 #include "protocol/generated/kinesis_model.h"
 #include "protocol/generated/sqs_model.h"
@@ -31,6 +32,37 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+// TLS files are part of the configuration: problems with them exit 2, as
+// other configuration errors do, before anything else starts.
+constexpr int kConfigError = 2;
+
+// Loads the certificate to serve HTTPS with, making the self-signed one
+// first if asked to. Null when TLS is off.
+Result<std::shared_ptr<const http::TlsContext>> SetUpTls(const Config& config) {
+  if (!config.tls()) return std::shared_ptr<const http::TlsContext>();
+  std::string cert = config.tls_cert;
+  std::string key = config.tls_key;
+  if (config.tls_self_signed) {
+    http::SelfSignedOptions options;
+    // The --host value too, unless it is a wildcard no client connects to.
+    if (config.host != "0.0.0.0" && config.host != "::") options.hosts.push_back(config.host);
+    std::string dir = config.data_dir + "/tls";
+    auto files = http::EnsureSelfSigned(dir, options);
+    if (!files.ok()) {
+      return Error{"InvalidConfig", "--tls-self-signed: " + files.error().message};
+    }
+    cert = files->cert_file;
+    key = files->key_file;
+    // Users pass this file to `aws --ca-bundle` or an SDK's verify option.
+    std::printf("sluice: TLS certificate %s (self-signed, %s; trust it with aws --ca-bundle %s)\n",
+                cert.c_str(), files->generated ? "new" : "reused", cert.c_str());
+    std::fflush(stdout);
+  }
+  auto loaded = http::TlsContext::Load(cert, key);
+  if (!loaded.ok()) return Error{"InvalidConfig", "TLS: " + loaded.error().message};
+  return std::shared_ptr<const http::TlsContext>(std::move(loaded).value());
+}
+
 
 int Serve(const Config& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
@@ -43,6 +75,12 @@ int Serve(const Config& config) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+
+  auto tls = SetUpTls(config);
+  if (!tls.ok()) {
+    std::fprintf(stderr, "sluice: %s\n", tls.error().message.c_str());
+    return kConfigError;
+  }
 
   SystemClock clock;
   auth::CredentialStore credentials;
@@ -133,6 +171,7 @@ int Serve(const Config& config) {
   http_options.port = config.port;
   http_options.threads = threads;
   http_options.context = &executor.context();
+  http_options.tls = *tls;
   http::Server server(
       http_options,
       [&](HttpRequest req, http::Responder respond) {
@@ -150,9 +189,11 @@ int Serve(const Config& config) {
   bound_port = server.port();
   auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started).count();
-  spdlog::info("sluice {} listening on http://{}:{} (data {}, storage {}, durability {}, auth {}, ready in {} ms)",
-               SLUICE_VERSION, config.host, server.port(), config.data_dir, config.storage,
-               config.durability, mode == auth::AuthMode::kStrict ? "strict" : "open", ready_ms);
+  spdlog::info("sluice {} listening on http://{}:{}{} (data {}, storage {}, durability {}, auth {}, ready in {} ms)",
+               SLUICE_VERSION, config.host, server.port(),
+               config.tls() ? " and https://" + config.host + ":" + std::to_string(server.port()) : "",
+               config.data_dir, config.storage, config.durability,
+               mode == auth::AuthMode::kStrict ? "strict" : "open", ready_ms);
   // A line tests and scripts can wait for.
   std::printf("sluice: listening on %s:%u\n", config.host.c_str(), server.port());
   std::fflush(stdout);

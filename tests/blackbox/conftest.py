@@ -30,6 +30,7 @@ if not MD5_VECTORS.exists():
     MD5_VECTORS = Path("/work/shared/conformance/sqs-md5-vectors.json")
 
 READY_LINE = re.compile(r"^sluice: listening on (\S+):(\d+)\s*$", re.M)
+TLS_CERT_LINE = re.compile(r"^sluice: TLS certificate (\S+) ", re.M)
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 40.0
 
@@ -171,6 +172,17 @@ class Sluice:
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def https_endpoint(self):
+        """The same port over TLS (servers started with --tls-self-signed or --tls-cert)."""
+        return f"https://localhost:{self.port}"
+
+    @property
+    def tls_cert_file(self):
+        """The self-signed certificate the server reported at startup (--tls-self-signed), or None."""
+        m = TLS_CERT_LINE.search(self.stdout())
+        return m.group(1) if m else None
 
     def client(self, access_key="AKIDBLACKBOX", secret="blackbox-secret", endpoint=None, read_timeout=30):
         return make_sqs_client(endpoint or self.endpoint, access_key, secret, read_timeout=read_timeout)
