@@ -1,8 +1,12 @@
 #include "http/server.h"
 
+#include "http/h2_session.h"
 #include "http/tls.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -11,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -81,7 +86,8 @@ class HttpSession : public Connection {
         buffer_(std::move(buffer)),
         shared_(std::move(shared)),
         remote_(std::move(remote)),
-        first_deadline_(first_deadline) {}
+        first_deadline_(first_deadline),
+        exec_(stream_.get_executor()) {}
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = Self()] {
@@ -94,8 +100,9 @@ class HttpSession : public Connection {
   }
 
   void Shutdown() override {
-    asio::post(stream_.get_executor(), [self = Self()] {
-      if (!self->busy_) self->HardClose();
+    // exec_, not stream_: the stream may have moved to an HTTP/2 connection.
+    asio::post(exec_, [self = Self()] {
+      if (!self->busy_ && !self->handed_off_) self->HardClose();
     });
   }
 
@@ -120,11 +127,16 @@ class HttpSession : public Connection {
     if (ec) return HardClose();
     buffer_.consume(used);
     tls_up_ = true;
-    // The protocol agreed by ALPN is always http/1.1 today (see
-    // AlpnProtocols()); once "h2" is offered, a connection that selected it
-    // (SSL_get0_alpn_selected) is handed to the HTTP/2 session here.
+    if constexpr (kTls) {
+      const unsigned char* alpn = nullptr;
+      unsigned int alpn_len = 0;
+      SSL_get0_alpn_selected(stream_.native_handle(), &alpn, &alpn_len);
+      if (alpn_len == 2 && alpn[0] == 'h' && alpn[1] == '2') return HandOffToH2();
+    }
     Read();
   }
+
+  void HandOffToH2();
 
   void Read() {
     if (shared_->stopping) return Close();
@@ -272,16 +284,206 @@ class HttpSession : public Connection {
   std::shared_ptr<Shared> shared_;
   std::string remote_;
   std::optional<std::chrono::steady_clock::time_point> first_deadline_;
+  asio::any_io_executor exec_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool busy_ = false;
   bool tls_up_ = false;
   bool closing_ = false;
+  bool handed_off_ = false;
 };
 
-// Waits for a connection's first bytes and hands it to a TLS or a plain
-// session: a TLS connection opens with a handshake record (content type 0x16),
-// while an HTTP/1.1 request opens with a method name, which is letters.
+// HTTP/2 over a plain (prior-knowledge h2c) or a TLS (ALPN "h2") stream: an
+// H2Session fed with the bytes read, whose output is written one batch at a
+// time. A read is always pending, so the stream's own timeouts (which apply
+// only to operations not yet started) are not used; timer_ bounds instead
+// an idle connection (no stream open: idle_timeout), a write (read_timeout)
+// and the wait for the peer to close after the last write (at most 1 s).
+template <typename Stream>
+class H2Connection : public Connection {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  static constexpr size_t kReadBytes = 64 * 1024;
+
+ public:
+  template <typename... StreamArgs>
+  H2Connection(std::shared_ptr<Shared> shared, std::string remote, beast::flat_buffer buffer,
+               StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
+        pending_(std::move(buffer)),
+        shared_(std::move(shared)),
+        remote_(std::move(remote)),
+        exec_(stream_.get_executor()),
+        timer_(exec_) {}
+
+  void Start() {
+    asio::dispatch(exec_, [self = Self()] { self->Begin(); });
+  }
+
+  // Graceful: GOAWAY(NO_ERROR); streams in progress finish, then the
+  // connection closes.
+  void Shutdown() override {
+    asio::post(exec_, [self = Self()] {
+      if (!self->session_ || self->closed_ || self->goaway_sent_) return;
+      self->goaway_sent_ = true;
+      self->session_->Shutdown();
+      self->Flush();
+    });
+  }
+
+ private:
+  std::shared_ptr<H2Connection> Self() {
+    return std::static_pointer_cast<H2Connection>(shared_from_this());
+  }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Begin() {
+    Tcp().expires_never();
+    const auto& o = shared_->options;
+    H2Options h2;
+    h2.max_header_bytes = o.max_header_bytes;
+    h2.max_body_bytes = o.max_body_bytes;
+    h2.remote_address = remote_;
+    // Requests count in `active` as over HTTP/1.1, so that Stop() waits for
+    // them; the answer may come from any thread.
+    Handler counted = [shared = shared_](HttpRequest r, Responder respond) {
+      r.tls = kTls;
+      ++shared->active;
+      shared->handler(std::move(r), [shared, respond = std::move(respond)](HttpResponse resp) {
+        respond(std::move(resp));
+        --shared->active;
+      });
+    };
+    std::weak_ptr<Connection> weak = weak_from_this();
+    auto wake = [weak, exec = exec_] {
+      asio::post(exec, [weak] {
+        if (auto s = weak.lock()) std::static_pointer_cast<H2Connection>(s)->Flush();
+      });
+    };
+    session_ = std::make_unique<H2Session>(std::move(h2), AsStreamHandler(std::move(counted)),
+                                           shared_->error_renderer, std::move(wake));
+    if (pending_.size() > 0) {
+      auto data = pending_.data();
+      if (!session_->Receive(static_cast<const uint8_t*>(data.data()), data.size()).ok()) {
+        closing_ = true;
+      }
+      pending_.consume(pending_.size());
+    }
+    if (shared_->stopping && !closing_) {
+      goaway_sent_ = true;
+      session_->Shutdown();
+    }
+    Flush();
+    Read();
+  }
+
+  void Read() {
+    if (closed_) return;
+    stream_.async_read_some(asio::buffer(read_buf_),
+                            [self = Self()](beast::error_code ec, size_t n) { self->OnRead(ec, n); });
+  }
+
+  void OnRead(beast::error_code ec, size_t n) {
+    if (closed_) return;
+    if (ec) return HardClose();  // EOF, reset, timeout: open streams are abandoned
+    if (!closing_ && !lingering_) {
+      if (!session_->Receive(read_buf_.data(), n).ok()) closing_ = true;
+      Flush();
+    }
+    if (!writing_ && !lingering_) ArmTimer();
+    Read();
+  }
+
+  void Flush() {
+    if (!session_ || closed_ || writing_ || lingering_) return;
+    out_ = session_->TakeOutput();
+    if (out_.empty()) {
+      if (closing_ || session_->WantsClose()) return Linger();
+      ArmTimer();
+      return;
+    }
+    writing_ = true;
+    SetTimer(shared_->options.read_timeout);
+    asio::async_write(stream_, asio::buffer(out_), [self = Self()](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      if (self->closed_) return;
+      if (ec) return self->HardClose();
+      self->Flush();
+    });
+  }
+
+  // Idle (no stream open): idle_timeout; streams open: none, as a long poll
+  // or a slow handler may take its time.
+  void ArmTimer() {
+    if (closed_ || writing_ || lingering_) return;
+    if (session_->open_streams() == 0) {
+      SetTimer(shared_->options.idle_timeout);
+    } else {
+      timer_.cancel();
+    }
+  }
+
+  void SetTimer(std::chrono::milliseconds after) {
+    timer_.expires_after(after);
+    timer_.async_wait([self = Self()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      if (self->timer_.expiry() > std::chrono::steady_clock::now()) return;  // re-armed
+      self->HardClose();
+    });
+  }
+
+  // Everything is written (a GOAWAY last): send FIN, then wait briefly for
+  // the peer to close, reading and discarding, so that closing with unread
+  // bytes does not reset the connection before the peer has read the GOAWAY.
+  void Linger() {
+    lingering_ = true;
+    boost::system::error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    SetTimer(std::min<std::chrono::milliseconds>(shared_->options.read_timeout,
+                                                 std::chrono::seconds(1)));
+  }
+
+  void HardClose() {
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
+    boost::system::error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Tcp().close();
+    // On the strand, as the session requires; writers still held by
+    // handlers see closed() and do nothing.
+    session_.reset();
+  }
+
+  Stream stream_;
+  beast::flat_buffer pending_;
+  std::shared_ptr<Shared> shared_;
+  std::string remote_;
+  asio::any_io_executor exec_;
+  asio::steady_timer timer_;
+  std::unique_ptr<H2Session> session_;
+  std::array<uint8_t, kReadBytes> read_buf_{};
+  std::string out_;
+  bool writing_ = false;
+  bool closing_ = false;    // the session failed: flush its GOAWAY, then close
+  bool lingering_ = false;  // all written, FIN sent, waiting for the peer's
+  bool goaway_sent_ = false;
+  bool closed_ = false;
+};
+
+template <typename Stream>
+void HttpSession<Stream>::HandOffToH2() {
+  handed_off_ = true;
+  Tcp().expires_never();
+  auto h2 = std::make_shared<H2Connection<Stream>>(shared_, remote_, std::move(buffer_),
+                                                   std::move(stream_));
+  shared_->Register(h2);
+  h2->Start();
+}
+
+// Waits for a connection's first bytes and hands it on: a TLS connection
+// opens with a handshake record (content type 0x16), a prior-knowledge HTTP/2
+// one with the client preface ("PRI * HTTP/2.0..."), while an HTTP/1.1
+// request opens with a method name (no method starts with "PR").
 class Detector : public Connection {
  public:
   Detector(tcp::socket socket, std::shared_ptr<Shared> shared)
@@ -313,6 +515,10 @@ class Detector : public Connection {
   void Sniff() {
     if (shared_->stopping || handed_off_) return Shutdown();
     deadline_ = std::chrono::steady_clock::now() + shared_->options.idle_timeout;
+    ReadSome();
+  }
+
+  void ReadSome() {
     stream_.expires_at(deadline_);
     stream_.async_read_some(buffer_.prepare(kSniffBytes),
                             [self = Self()](beast::error_code ec, size_t n) { self->OnSniff(ec, n); });
@@ -320,27 +526,41 @@ class Detector : public Connection {
 
   void OnSniff(beast::error_code ec, size_t n) {
     if (handed_off_) return;
-    handed_off_ = true;
     if (ec || n == 0) {
+      handed_off_ = true;
       boost::system::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
       stream_.close();
       return;
     }
     buffer_.commit(n);
-    const auto first = *static_cast<const unsigned char*>(buffer_.data().data());
-    if (first == 0x16) {
+    const auto* data = static_cast<const uint8_t*>(buffer_.data().data());
+    const size_t size = buffer_.size();
+    if (data[0] == 0x16 && shared_->options.tls) {
+      handed_off_ = true;
       auto s = std::make_shared<HttpSession<TlsStream>>(shared_, remote_, std::move(buffer_),
                                                         std::nullopt, std::move(stream_),
                                                         shared_->options.tls->native());
       shared_->Register(s);
       s->Start();
-    } else {
-      auto s = std::make_shared<HttpSession<PlainStream>>(shared_, remote_, std::move(buffer_),
-                                                          deadline_, std::move(stream_));
+      return;
+    }
+    if (LooksLikeH2Preface(data, size)) {
+      // "P" alone may be POST or PUT: read on until the preface is whole or
+      // the bytes part from it.
+      if (size < kH2Preface.size()) return ReadSome();
+      handed_off_ = true;
+      auto s = std::make_shared<H2Connection<PlainStream>>(shared_, remote_, std::move(buffer_),
+                                                           std::move(stream_));
       shared_->Register(s);
       s->Start();
+      return;
     }
+    handed_off_ = true;
+    auto s = std::make_shared<HttpSession<PlainStream>>(shared_, remote_, std::move(buffer_),
+                                                        deadline_, std::move(stream_));
+    shared_->Register(s);
+    s->Start();
   }
 
   std::string remote_;
@@ -379,18 +599,9 @@ struct Server::Impl {
         return;
       } else if (!shared->stopping) {
         socket.set_option(tcp::no_delay(true), ec);
-        if (shared->options.tls) {
-          auto d = std::make_shared<Detector>(std::move(socket), shared);
-          shared->Register(d);
-          d->Start();
-        } else {
-          std::string remote = RemoteAddress(socket);
-          auto s = std::make_shared<HttpSession<PlainStream>>(shared, std::move(remote),
-                                                              beast::flat_buffer(), std::nullopt,
-                                                              std::move(socket));
-          shared->Register(s);
-          s->Start();
-        }
+        auto d = std::make_shared<Detector>(std::move(socket), shared);
+        shared->Register(d);
+        d->Start();
       }
       if (!shared->stopping) Accept();
     });

@@ -1,6 +1,7 @@
 // HTTP/1.1 front end on Boost.Beast: keep-alive, pipelining (requests on a
-// connection are answered in order), header and body limits, idle timeouts,
-// and optionally TLS on the same port (chosen by a connection's first byte).
+// connection are answered in order), header and body limits, idle timeouts;
+// HTTP/2 (prior-knowledge h2c, or h2 by ALPN) and optionally TLS on the same
+// port, chosen by a connection's first bytes.
 // Knows nothing of AWS: complete requests go to a Handler, which answers
 // through a callback that may run on any thread.
 //
@@ -42,8 +43,9 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
   // When set, connections whose first byte opens a TLS handshake record
-  // (0x16) are served over TLS; all others stay plain HTTP/1.1, on the same
-  // port. Null: plain HTTP only.
+  // (0x16) are served over TLS (HTTP/2 if ALPN selects "h2", else HTTP/1.1);
+  // all others stay plain (h2c or HTTP/1.1), on the same port. Null: plain
+  // only.
   std::shared_ptr<const TlsContext> tls;
   // A TLS handshake must complete within this, once its first byte is in
   // (before that, idle_timeout applies as to any quiet connection).

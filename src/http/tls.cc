@@ -30,8 +30,8 @@ namespace ssl = boost::asio::ssl;
 namespace fs = std::filesystem;
 
 std::vector<std::string> AlpnProtocols() {
-  // Add "h2" first once src/http serves HTTP/2 after a TLS handshake.
-  return {"http/1.1"};
+  // HTTP/2 preferred; clients without it get HTTP/1.1.
+  return {"h2", "http/1.1"};
 }
 
 namespace {

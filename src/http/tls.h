@@ -22,9 +22,8 @@ class context;
 
 namespace sluice::http {
 
-// The ALPN protocols offered to clients, in order of preference. This is the
-// one place where "h2" is added once HTTP/2 is served; until then offering it
-// would make clients speak a protocol the server does not answer.
+// The ALPN protocols offered to clients, in order of preference: "h2" (served
+// by H2Session after the handshake), then "http/1.1".
 std::vector<std::string> AlpnProtocols();
 
 class TlsContext {

@@ -56,8 +56,8 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-TEST(Alpn, OffersOnlyHttp11UntilHttp2IsServed) {
-  EXPECT_EQ(AlpnProtocols(), std::vector<std::string>{"http/1.1"});
+TEST(Alpn, OffersH2ThenHttp11) {
+  EXPECT_EQ(AlpnProtocols(), (std::vector<std::string>{"h2", "http/1.1"}));
 }
 
 TEST_F(TlsTest, SelfSignedCoversTheHostsForAYear) {
@@ -241,7 +241,7 @@ TEST_F(TlsServerTest, HttpsAndPlainHttpOnOnePort) {
   ctx.load_verify_file(files_.cert_file);
   ctx.set_verify_mode(asio::ssl::verify_peer);
   ctx.set_verify_callback(asio::ssl::host_name_verification("localhost"));
-  const unsigned char alpn[] = "\x02h2\x08http/1.1";
+  const unsigned char alpn[] = "\x08http/1.1";  // an HTTP/1.1-only client
   SSL_CTX_set_alpn_protos(ctx.native_handle(), alpn, sizeof alpn - 1);
   asio::ssl::stream<tcp::socket> tls(ioc_, ctx);
   tls.next_layer().connect(Endpoint());

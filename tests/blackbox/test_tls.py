@@ -235,9 +235,9 @@ def test_queue_url_uses_https_over_tls(tls_server):
 
 
 def test_alpn_selects_http11(tls_server):
-    """A client offering h2 and http/1.1 gets http/1.1 (HTTP/2 is not served yet)."""
+    """A client offering only http/1.1 gets it (h2 by ALPN: test_http2.py)."""
     ctx = ssl.create_default_context(cafile=tls_server.tls_cert_file)
-    ctx.set_alpn_protocols(["h2", "http/1.1"])
+    ctx.set_alpn_protocols(["http/1.1"])
     with socket.create_connection(("127.0.0.1", tls_server.port), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname="localhost") as s:
             assert s.selected_alpn_protocol() == "http/1.1"

@@ -39,9 +39,8 @@ async function rawCall(target, body) {
 
 describe('the SDK client as shipped', () => {
   // The Kinesis client sends every call over HTTP/2 (cleartext on an http://
-  // endpoint). HTTP/2 is served from the enhanced fan-out work on; until
-  // then this test is reported as a known gap, not a failure.
-  it('works over its default HTTP/2 handler', { todo: 'HTTP/2 (h2c) is not served yet' }, async () => {
+  // endpoint).
+  it('works over its default HTTP/2 handler', async () => {
     const client = makeKinesisClient(ctx.server, { http2: true });
     try {
       const name = uniqueStreamName('h2');
