@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -114,5 +115,29 @@ class Value {
   Items items_;
   Members members_;
 };
+
+// Readers of members of a decoded, validated input (services share them).
+// An optional integer member; nullopt when absent or null.
+inline std::optional<int64_t> OptionalInt(const Value& input, std::string_view name) {
+  const Value* v = input.Find(name);
+  if (!v || v->is_null()) return std::nullopt;
+  return v->as_int();
+}
+// A String-to-String map member (attributes, tags); empty when absent.
+inline std::map<std::string, std::string> StringMap(const Value& input, std::string_view name) {
+  std::map<std::string, std::string> out;
+  const Value* v = input.Find(name);
+  if (!v || !v->is_map()) return out;
+  for (const auto& [k, val] : v->members()) out[k] = val.as_string();
+  return out;
+}
+// A list-of-strings member; empty when absent.
+inline std::vector<std::string> StringList(const Value& input, std::string_view name) {
+  std::vector<std::string> out;
+  const Value* v = input.Find(name);
+  if (!v || !v->is_list()) return out;
+  for (const auto& item : v->items()) out.push_back(item.as_string());
+  return out;
+}
 
 }  // namespace sluice

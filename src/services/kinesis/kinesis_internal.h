@@ -198,11 +198,8 @@ Status CheckRetentionRange(int64_t hours);
 
 // ---------------------------------------------------------------- input helpers
 
-std::optional<int64_t> OptionalInt(const Value& in, std::string_view name);
 std::optional<bool> OptionalBool(const Value& in, std::string_view name);
 std::optional<int64_t> OptionalTimestamp(const Value& in, std::string_view name);
-std::map<std::string, std::string> StringMap(const Value& in, std::string_view name);
-std::vector<std::string> StringList(const Value& in, std::string_view name);
 // Opaque pagination tokens: text sealed and base64url-encoded.
 std::string SealToken(const Kinesis& k, std::string_view payload);
 std::optional<std::string> OpenToken(const Kinesis& k, std::string_view token);

@@ -383,12 +383,6 @@ std::vector<const ShardMeta*> ListedShards(const StreamMeta& s, int64_t now) {
 
 // ---------------------------------------------------------------- input helpers
 
-std::optional<int64_t> OptionalInt(const Value& in, std::string_view name) {
-  const Value* v = in.Find(name);
-  if (!v || v->is_null()) return std::nullopt;
-  return v->as_int();
-}
-
 std::optional<bool> OptionalBool(const Value& in, std::string_view name) {
   const Value* v = in.Find(name);
   if (!v || v->is_null()) return std::nullopt;
@@ -401,22 +395,6 @@ std::optional<int64_t> OptionalTimestamp(const Value& in, std::string_view name)
   if (v->kind() == Value::Kind::kTimestamp) return v->as_timestamp_millis();
   if (v->kind() == Value::Kind::kDouble) return static_cast<int64_t>(v->as_double() * 1000);
   return v->as_int();
-}
-
-std::map<std::string, std::string> StringMap(const Value& in, std::string_view name) {
-  std::map<std::string, std::string> out;
-  const Value* v = in.Find(name);
-  if (!v || !v->is_map()) return out;
-  for (const auto& [key, val] : v->members()) out[key] = val.as_string();
-  return out;
-}
-
-std::vector<std::string> StringList(const Value& in, std::string_view name) {
-  std::vector<std::string> out;
-  const Value* v = in.Find(name);
-  if (!v || !v->is_list()) return out;
-  for (const auto& item : v->items()) out.push_back(item.as_string());
-  return out;
 }
 
 std::string SealToken(const Kinesis& k, std::string_view payload) {

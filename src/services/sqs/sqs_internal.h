@@ -92,11 +92,6 @@ std::string QueueArn(const Sqs& sqs, const storage::QueueMeta& q);
 bool IsFifoName(std::string_view name);
 // Looks up the queue named by the input's QueueUrl member.
 Result<storage::QueueMeta> ResolveQueue(const Sqs& sqs, const CallContext& ctx, const Value& input);
-// Reads an optional integer member; nullopt when absent.
-std::optional<int64_t> OptionalInt(const Value& input, std::string_view name);
-// Reads a String-to-String map member (Attributes, tags).
-std::map<std::string, std::string> StringMap(const Value& input, std::string_view name);
-std::vector<std::string> StringList(const Value& input, std::string_view name);
 // One page of queue URLs (ListQueues, ListDeadLetterSourceQueues): MaxResults 1-1000 and an
 // opaque NextToken (the last name given). `queues` is sorted by name. The output holds the
 // URLs under `list_member` (omitted when empty unless `always_list`) and NextToken when more.

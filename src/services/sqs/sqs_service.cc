@@ -135,28 +135,6 @@ Result<storage::QueueMeta> ResolveQueue(const Sqs& sqs, const CallContext& ctx, 
   return *q;
 }
 
-std::optional<int64_t> OptionalInt(const Value& input, std::string_view name) {
-  const Value* v = input.Find(name);
-  if (!v || v->is_null()) return std::nullopt;
-  return v->as_int();
-}
-
-std::map<std::string, std::string> StringMap(const Value& input, std::string_view name) {
-  std::map<std::string, std::string> out;
-  const Value* v = input.Find(name);
-  if (!v || !v->is_map()) return out;
-  for (const auto& [k, val] : v->members()) out[k] = val.as_string();
-  return out;
-}
-
-std::vector<std::string> StringList(const Value& input, std::string_view name) {
-  std::vector<std::string> out;
-  const Value* v = input.Find(name);
-  if (!v || !v->is_list()) return out;
-  for (const auto& item : v->items()) out.push_back(item.as_string());
-  return out;
-}
-
 storage::SendOptions SendOptionsFor(const Sqs& sqs, const storage::QueueMeta& q) {
   storage::SendOptions o;
   o.fifo = IsFifoName(q.name);
