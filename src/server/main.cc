@@ -113,12 +113,13 @@ int Serve(const Config& config) {
 
   int threads = config.io_threads > 0 ? config.io_threads
                                       : std::max(1u, std::thread::hardware_concurrency());
-  // One set of threads (one per core) serves connections, runs service work
-  // and commit completions, so an answer is rendered and written where its
-  // commit completed.
-  AsioExecutor executor(&clock, threads);
-  // Commit completions (indexing, answers) run on the pool, not the committer.
-  kv->SetCompletionExecutor([&executor](std::function<void()> fn) { executor.Post(std::move(fn)); });
+  // Connections and commit completions share one set of threads (one per
+  // core), so an answer is rendered and written where its commit completed.
+  // Service work that may read from disk (receives, GetRecords) and timers
+  // run on a separate pool, so a slow read never holds up a connection.
+  AsioExecutor io(&clock, threads);
+  AsioExecutor executor(&clock, 2);
+  kv->SetCompletionExecutor([&io](std::function<void()> fn) { io.Post(std::move(fn)); });
   sqs::SqsOptions sqs_options;
   sqs_options.region = config.region;
   // Completed with the bound port once the listener is up (--port 0).
@@ -170,7 +171,7 @@ int Serve(const Config& config) {
   http_options.host = config.host;
   http_options.port = config.port;
   http_options.threads = threads;
-  http_options.context = &executor.context();
+  http_options.context = &io.context();
   http_options.tls = *tls;
   http::Server server(
       http_options,
@@ -204,8 +205,9 @@ int Serve(const Config& config) {
   sqs_service.Shutdown();   // long polls answer now, empty
   kinesis_service.Shutdown();  // no more periodic trims
   server.Stop(std::chrono::seconds(25));
-  kv->Close();       // completes pending writes; their completions run on the pool
+  kv->Close();       // completes pending writes; their completions run on `io`
   executor.Stop();
+  io.Stop();
   spdlog::info("stopped cleanly");
   return 0;
 }
