@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/response_stream.h"
+
 namespace sluice {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -50,6 +52,9 @@ struct HttpResponse {
   int status = 200;
   HeaderList headers;
   std::string body;
+  // When set, the body is streamed: `body` is ignored and the front end
+  // hands the producer the stream after the headers (no Content-Length).
+  StreamProducer stream = nullptr;
 };
 
 }  // namespace sluice

@@ -165,13 +165,42 @@ void ResponseWriter::MarkClosed() {
   if (callback) callback();
 }
 
+namespace {
+
+// A streamed response body over one HTTP/2 stream.
+class H2ResponseStream : public ResponseStream {
+ public:
+  explicit H2ResponseStream(std::shared_ptr<ResponseWriter> writer) : writer_(std::move(writer)) {}
+  bool Write(std::string bytes) override { return writer_->Write(std::move(bytes)); }
+  void End() override { writer_->End(); }
+  size_t buffered_bytes() const override { return writer_->buffered_bytes(); }
+  void OnDrained(size_t low_watermark, std::function<void()> callback) override {
+    writer_->OnDrained(low_watermark, std::move(callback));
+  }
+  void OnClosed(std::function<void()> callback) override {
+    writer_->OnClosed(std::move(callback));
+  }
+
+ private:
+  const std::shared_ptr<ResponseWriter> writer_;
+};
+
+}  // namespace
+
 StreamHandler AsStreamHandler(Handler handler) {
   return [handler = std::move(handler)](HttpRequest request,
                                         std::shared_ptr<ResponseWriter> writer) {
-    handler(std::move(request),
-            [writer = std::move(writer)](HttpResponse response) {
-              writer->Respond(std::move(response));
-            });
+    handler(std::move(request), [writer = std::move(writer)](HttpResponse response) {
+      if (!response.stream) {
+        writer->Respond(std::move(response));
+        return;
+      }
+      StreamProducer producer = std::move(response.stream);
+      // A stream already gone drops the producer unused, which tells it so.
+      if (writer->Start(response.status, std::move(response.headers))) {
+        producer(std::make_shared<H2ResponseStream>(writer));
+      }
+    });
   };
 }
 

@@ -528,6 +528,59 @@ TEST(H2Session, StreamingResponseDeliversChunksAsWritten) {
   EXPECT_EQ(s.error_code, 0u);
 }
 
+TEST(H2Session, ResponseWithAStreamProducerIsStreamed) {
+  std::shared_ptr<ResponseStream> body;
+  Harness h(AsStreamHandler([&](HttpRequest, Responder respond) {
+    HttpResponse r;
+    r.headers = {{"Content-Type", "application/vnd.amazon.eventstream"}};
+    r.body = "ignored";
+    r.stream = [&](std::shared_ptr<ResponseStream> s) { body = std::move(s); };
+    respond(std::move(r));
+  }));
+  int32_t id = h.client.Request("POST", "/");
+  h.Pump();
+  ASSERT_TRUE(body);
+  auto& s = h.client.streams[id];
+  EXPECT_EQ(s.status, 200);
+  EXPECT_EQ(Find(s.headers, "content-type"), "application/vnd.amazon.eventstream");
+  EXPECT_EQ(Find(s.headers, "content-length"), "");
+  EXPECT_TRUE(s.body.empty());
+  bool closed = false;
+  body->OnClosed([&] { closed = true; });
+  ASSERT_TRUE(body->Write("one "));
+  h.Pump();
+  EXPECT_EQ(s.body, "one ");
+  EXPECT_FALSE(s.closed);
+  ASSERT_TRUE(body->Write("two"));
+  body->End();
+  h.Pump();
+  EXPECT_EQ(s.body, "one two");
+  EXPECT_TRUE(s.closed);
+  EXPECT_EQ(s.error_code, 0u);
+  EXPECT_TRUE(closed);
+  EXPECT_FALSE(body->Write("late"));
+  EXPECT_EQ(body->buffered_bytes(), 0u);
+}
+
+TEST(H2Session, StreamProducerOfAResetStreamIsDroppedUnused) {
+  Responder answer;
+  Harness h(AsStreamHandler([&](HttpRequest, Responder respond) { answer = std::move(respond); }));
+  int32_t id = h.client.Request("POST", "/");
+  h.Pump();
+  ASSERT_TRUE(answer);
+  nghttp2_submit_rst_stream(h.client.session(), NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+  h.Pump();
+  auto token = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = token;
+  bool called = false;
+  HttpResponse r;
+  r.stream = [token, &called](std::shared_ptr<ResponseStream>) { called = true; };
+  token.reset();
+  answer(std::move(r));
+  EXPECT_FALSE(called);
+  EXPECT_TRUE(watch.expired());  // the producer is gone: its owner learns nobody listens
+}
+
 TEST(H2Session, WriterResetSendsRstStream) {
   Recorder rec;
   Harness h(rec.Handler());

@@ -69,6 +69,115 @@ std::string RemoteAddress(const tcp::socket& socket) {
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// The body of a streamed HTTP/1.1 response, between the producer (any
+// thread) and the connection's strand: bytes queue here and `wake` asks the
+// strand to write them (as chunks).
+class H1ResponseStream : public ResponseStream {
+ public:
+  explicit H1ResponseStream(std::function<void()> wake) : wake_(std::move(wake)) {}
+
+  bool Write(std::string bytes) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_ || ended_) return false;
+      if (bytes.empty()) return true;
+      buffered_ += bytes.size();
+      queue_.push_back(std::move(bytes));
+      if (wake_posted_) return true;
+      wake_posted_ = true;
+    }
+    wake_();
+    return true;
+  }
+
+  void End() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_ || ended_) return;
+      ended_ = true;
+      if (wake_posted_) return;
+      wake_posted_ = true;
+    }
+    wake_();
+  }
+
+  size_t buffered_bytes() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return buffered_;
+  }
+
+  void OnDrained(size_t low_watermark, std::function<void()> callback) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    low_watermark_ = low_watermark;
+    on_drained_ = std::move(callback);
+  }
+
+  void OnClosed(std::function<void()> callback) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!closed_) {
+        on_closed_ = std::move(callback);
+        return;
+      }
+    }
+    callback();
+  }
+
+  // Connection side, on its strand. Takes every queued byte; `*end` is true
+  // when End() was called and nothing is left.
+  std::string Take(bool* end) {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_posted_ = false;
+    std::string out;
+    if (queue_.size() == 1) {
+      out = std::move(queue_.front());
+    } else {
+      for (auto& q : queue_) out += q;
+    }
+    queue_.clear();
+    *end = ended_ && out.empty();
+    return out;
+  }
+
+  // `n` bytes taken earlier are written.
+  void Written(size_t n) {
+    std::function<void()> callback;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      bool above = buffered_ > low_watermark_;
+      buffered_ -= std::min(n, buffered_);
+      if (above && buffered_ <= low_watermark_) callback = on_drained_;
+    }
+    if (callback) callback();
+  }
+
+  void MarkClosed() {
+    std::function<void()> callback;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) return;
+      closed_ = true;
+      queue_.clear();
+      buffered_ = 0;
+      on_drained_ = nullptr;
+      callback = std::move(on_closed_);
+    }
+    if (callback) callback();
+  }
+
+ private:
+  const std::function<void()> wake_;
+  mutable std::mutex mu_;
+  std::vector<std::string> queue_;       // GUARDED_BY(mu_)
+  size_t buffered_ = 0;                  // GUARDED_BY(mu_)
+  size_t low_watermark_ = 0;             // GUARDED_BY(mu_)
+  bool wake_posted_ = false;             // GUARDED_BY(mu_)
+  bool ended_ = false;                   // GUARDED_BY(mu_)
+  bool closed_ = false;                  // GUARDED_BY(mu_)
+  std::function<void()> on_drained_;     // GUARDED_BY(mu_)
+  std::function<void()> on_closed_;      // GUARDED_BY(mu_)
+};
+
 // HTTP/1.1 over a plain or a TLS stream. The TLS one starts with the server
 // side of the handshake, fed with the bytes already read to tell it apart.
 template <typename Stream>
@@ -238,6 +347,7 @@ class HttpSession : public Connection {
   }
 
   void Write(HttpResponse resp) {
+    if (resp.stream) return WriteStreamed(std::move(resp));
     busy_ = true;
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
     msg->version(version_);
@@ -255,6 +365,92 @@ class HttpSession : public Connection {
       if (!keep) return self->Close();
       self->Read();
     });
+  }
+
+  // A streamed answer: the header now, then the body as the producer writes
+  // it, in chunks (HTTP/1.0: raw, ended by closing the connection). The
+  // connection reads no further request until the body has ended.
+  void WriteStreamed(HttpResponse resp) {
+    busy_ = true;
+    chunked_ = version_ >= 11;
+    stream_keep_ = chunked_ && keep_alive_ && !shared_->stopping;
+    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    head->version(version_);
+    head->result(static_cast<unsigned>(resp.status));
+    head->set(bhttp::field::server, "Sluice");
+    for (auto& [k, v] : resp.headers) head->set(k, v);
+    if (chunked_) head->chunked(true);
+    head->keep_alive(stream_keep_);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    Tcp().expires_after(shared_->options.read_timeout);
+    bhttp::async_write_header(
+        stream_, *serializer,
+        [self = Self(), head, serializer, producer = std::move(resp.stream)](
+            beast::error_code ec, size_t) mutable {
+          // On failure the producer is dropped unused, which tells it so.
+          if (ec) return self->HardClose();
+          self->Tcp().expires_never();
+          // No read or write may be pending while the producer is quiet:
+          // the connection keeps itself until the body ends or fails.
+          self->streaming_self_ = self;
+          std::weak_ptr<Connection> weak = self->weak_from_this();
+          self->body_ = std::make_shared<H1ResponseStream>([weak, exec = self->exec_] {
+            asio::post(exec, [weak] {
+              if (auto c = weak.lock()) std::static_pointer_cast<HttpSession>(c)->Pump();
+            });
+          });
+          producer(self->body_);
+        });
+  }
+
+  // Writes what the producer queued; after End(), the last chunk.
+  void Pump() {
+    if (!body_ || body_writing_) return;
+    bool end = false;
+    auto data = std::make_shared<std::string>(body_->Take(&end));
+    if (!data->empty()) {
+      body_writing_ = true;
+      Tcp().expires_after(shared_->options.read_timeout);
+      auto done = [self = Self(), data](beast::error_code ec, size_t) {
+        self->body_writing_ = false;
+        self->Tcp().expires_never();
+        if (ec) return self->StreamFailed();
+        self->body_->Written(data->size());
+        self->Pump();
+      };
+      if (chunked_) {
+        asio::async_write(stream_, bhttp::make_chunk(asio::buffer(*data)), std::move(done));
+      } else {
+        asio::async_write(stream_, asio::buffer(*data), std::move(done));
+      }
+      return;
+    }
+    if (!end) return;
+    auto finish = [self = Self()](beast::error_code ec) {
+      auto body = std::move(self->body_);
+      self->streaming_self_.reset();
+      self->body_writing_ = false;
+      self->busy_ = false;
+      self->Tcp().expires_never();
+      body->MarkClosed();
+      if (ec) return self->HardClose();
+      if (!self->stream_keep_) return self->Close();
+      self->Read();
+    };
+    if (!chunked_) return finish({});
+    body_writing_ = true;
+    Tcp().expires_after(shared_->options.read_timeout);
+    asio::async_write(stream_, bhttp::make_chunk_last(),
+                      [finish](beast::error_code ec, size_t) mutable { finish(ec); });
+  }
+
+  // The client went away (or stopped reading) while the body streamed.
+  void StreamFailed() {
+    auto body = std::move(body_);
+    auto keep = std::move(streaming_self_);
+    busy_ = false;
+    HardClose();
+    if (body) body->MarkClosed();
   }
 
   // Ends the connection in order: over TLS, close_notify first (bounded, as
@@ -291,6 +487,12 @@ class HttpSession : public Connection {
   bool tls_up_ = false;
   bool closing_ = false;
   bool handed_off_ = false;
+  // A streamed answer in progress (WriteStreamed).
+  std::shared_ptr<H1ResponseStream> body_;
+  std::shared_ptr<HttpSession> streaming_self_;
+  bool body_writing_ = false;
+  bool chunked_ = true;
+  bool stream_keep_ = false;
 };
 
 // HTTP/2 over a plain (prior-knowledge h2c) or a TLS (ALPN "h2") stream: an
