@@ -207,6 +207,21 @@ void Dispatcher::Handle(const HttpRequest& req, Respond respond) const {
   ctx.path = std::string(req.Path());
 
   const ServiceBinding* b = binding;
+  if (binding->event_encoder && binding->service->StreamsOutput(op->name)) {
+    // The answer is a status, headers and then an event stream; errors found
+    // before it starts are ordinary error responses.
+    binding->service->InvokeStream(
+        ctx, op->name, std::move(input).value(), binding->event_encoder(protocol),
+        [b, protocol, request_id, respond = std::move(respond)](Result<StreamProducer> result) {
+          if (!result.ok()) return respond(RenderError(protocol, b, result.error(), request_id));
+          HttpResponse r;
+          r.headers.emplace_back("x-amzn-RequestId", request_id);
+          r.headers.emplace_back("Content-Type", "application/vnd.amazon.eventstream");
+          r.stream = std::move(result).value();
+          respond(std::move(r));
+        });
+    return;
+  }
   binding->service->Invoke(
       ctx, op->name, std::move(input).value(),
       [b, op, protocol, request_id, respond = std::move(respond)](Result<Value> result) {

@@ -34,6 +34,9 @@ struct ServiceBinding {
   // An input member the request path may stand in for when absent (SQS Query
   // clients post to "/<account>/<queue>" and may leave out QueueUrl).
   std::string path_member;
+  // Frames event-stream outputs (operations the service StreamsOutput) for a
+  // request in the given protocol. Unset: the service streams nothing.
+  std::function<EventEncoder(WireProtocol)> event_encoder;
 };
 
 struct DispatcherOptions {

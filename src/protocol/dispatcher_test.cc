@@ -39,10 +39,23 @@ class FakeService : public Service {
     last_input = std::move(input);
     done(answer ? *answer : Result<Value>(Value::Map()));
   }
+  bool StreamsOutput(std::string_view op) const override { return op == "SubscribeToShard"; }
+  void InvokeStream(const CallContext&, std::string_view op, Value input, EventEncoder encoder,
+                    StreamDone done) override {
+    stream_calls++;
+    last_op = std::string(op);
+    last_input = std::move(input);
+    last_encoder = std::move(encoder);
+    if (stream_error) return done(*stream_error);
+    done(StreamProducer([](std::shared_ptr<ResponseStream> s) { s->End(); }));
+  }
   int calls = 0;
+  int stream_calls = 0;
   std::string last_op;
   Value last_input;
   std::optional<Result<Value>> answer;
+  std::optional<Error> stream_error;
+  EventEncoder last_encoder;
 };
 
 class DispatcherCbor : public ::testing::Test {
@@ -59,6 +72,11 @@ class DispatcherCbor : public ::testing::Test {
     kinesis.scope_name = "kinesis";
     kinesis.json_protocol = WireProtocol::kJson11;
     kinesis.style = ValidationStyle::kValidation;
+    kinesis.event_encoder = [](WireProtocol p) {
+      EventEncoder e;
+      e.initial_response = [p] { return std::string(p == WireProtocol::kCbor11 ? "cbor" : "json"); };
+      return e;
+    };
     d.Register(kinesis);
     ServiceBinding sqs;
     sqs.model = &model::SqsModel();
@@ -310,6 +328,55 @@ TEST_F(DispatcherCbor, CborToAQueryCompatibleJsonServiceKeepsTheQueryErrorHeader
   Item body = Load(r.body);
   EXPECT_EQ(Text(Get(body.get(), "__type")), "com.amazonaws.sqs#QueueDoesNotExist");
   EXPECT_EQ(Text(Get(body.get(), "message")), "The specified queue does not exist.");
+}
+
+// ---- Event-stream outputs: SubscribeToShard answers 200 and a body producer,
+// its events framed in the request's format; errors before it are ordinary.
+
+const char* kSubscribeJson =
+    R"({"ConsumerARN":"arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1",)"
+    R"("ShardId":"shardId-000000000000","StartingPosition":{"Type":"LATEST"}})";
+
+TEST_F(DispatcherCbor, EventStreamOutputAnswersWithAProducer) {
+  HttpResponse r =
+      Send("Kinesis_20131202.SubscribeToShard", "application/x-amz-json-1.1", kSubscribeJson);
+  EXPECT_EQ(kinesis_.stream_calls, 1);
+  EXPECT_EQ(kinesis_.calls, 0);
+  EXPECT_EQ(kinesis_.last_op, "SubscribeToShard");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(HeaderOf(r, "Content-Type"), "application/vnd.amazon.eventstream");
+  EXPECT_NE(HeaderOf(r, "x-amzn-RequestId"), "<absent>");
+  EXPECT_TRUE(r.body.empty());
+  ASSERT_TRUE(r.stream);
+  ASSERT_TRUE(kinesis_.last_encoder.initial_response);
+  EXPECT_EQ(kinesis_.last_encoder.initial_response(), "json");
+}
+
+TEST_F(DispatcherCbor, EventStreamOfACborCallIsFramedInCbor) {
+  std::string body = M(3) + T("ConsumerARN") +
+                     T("arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1") +
+                     T("ShardId") + T("shardId-000000000000") + T("StartingPosition") + M(1) +
+                     T("Type") + T("TRIM_HORIZON");
+  HttpResponse r = SendCbor("SubscribeToShard", body);
+  EXPECT_EQ(r.status, 200);
+  ASSERT_TRUE(r.stream);
+  EXPECT_EQ(kinesis_.last_encoder.initial_response(), "cbor");
+}
+
+TEST_F(DispatcherCbor, EventStreamErrorsAreOrdinaryAnswers) {
+  kinesis_.stream_error = Error{"ResourceInUseException", "Another active subscription exists."};
+  HttpResponse r =
+      Send("Kinesis_20131202.SubscribeToShard", "application/x-amz-json-1.1", kSubscribeJson);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_FALSE(r.stream);
+  EXPECT_EQ(HeaderOf(r, "Content-Type"), "application/x-amz-json-1.1");
+  EXPECT_EQ(HeaderOf(r, "x-amzn-ErrorType"), "ResourceInUseException");
+  // Input the model refuses never reaches the service.
+  HttpResponse bad = Send("Kinesis_20131202.SubscribeToShard", "application/x-amz-json-1.1",
+                          R"({"ShardId":"shardId-000000000000"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(HeaderOf(bad, "x-amzn-ErrorType"), "ValidationException");
+  EXPECT_EQ(kinesis_.stream_calls, 1);
 }
 
 }  // namespace

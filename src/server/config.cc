@@ -26,6 +26,7 @@ Status ApplyConfigFile(const std::string& path, CLI::App& app, Config& c) {
   static const std::set<std::string> kKeys = {
       "host", "port", "data-dir", "region", "account-id", "credentials", "allow-open",
       "durability", "storage", "io-threads", "log-level", "kinesis-limits",
+      "kinesis-subscription-lifetime-ms", "kinesis-subscription-heartbeat-ms",
       "tls-cert", "tls-key", "tls-self-signed"};
   for (const auto& [key, node] : table) {
     std::string k(key.str());
@@ -49,6 +50,12 @@ Status ApplyConfigFile(const std::string& path, CLI::App& app, Config& c) {
         if (*v < 0 || *v > 256) return bad("between 0 and 256");
         c.io_threads = static_cast<int>(*v);
       }
+    } else if (flag == "kinesis-subscription-lifetime-ms" ||
+               flag == "kinesis-subscription-heartbeat-ms") {
+      auto v = node.value<int64_t>();
+      if (!v) return bad("an integer");
+      (flag == "kinesis-subscription-lifetime-ms" ? c.kinesis_subscription_lifetime_ms
+                                                  : c.kinesis_subscription_heartbeat_ms) = *v;
     } else if (flag == "allow-open" || flag == "tls-self-signed") {
       auto v = node.value<bool>();
       if (!v) return bad("true or false");
@@ -87,6 +94,12 @@ Status Check(const Config& c) {
   }
   if (c.kinesis_limits != "off" && c.kinesis_limits != "enforce") {
     return Error{"InvalidConfig", "--kinesis-limits must be 'off' or 'enforce', not '" + c.kinesis_limits + "'"};
+  }
+  if (c.kinesis_subscription_lifetime_ms < 100 || c.kinesis_subscription_lifetime_ms > 3'600'000) {
+    return Error{"InvalidConfig", "--kinesis-subscription-lifetime-ms must be between 100 and 3600000"};
+  }
+  if (c.kinesis_subscription_heartbeat_ms < 10 || c.kinesis_subscription_heartbeat_ms > 3'600'000) {
+    return Error{"InvalidConfig", "--kinesis-subscription-heartbeat-ms must be between 10 and 3600000"};
   }
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!kLevels.count(c.log_level)) {
@@ -153,6 +166,14 @@ Result<ParsedArgs> ParseArgs(int argc, char** argv) {
                     "1,000 records/s, reads 5 calls/s and 2 MiB/s), answered with "
                     "ProvisionedThroughputExceededException")
       ->envname("SLUICE_KINESIS_LIMITS")->capture_default_str();
+  serve->add_option("--kinesis-subscription-lifetime-ms", c.kinesis_subscription_lifetime_ms,
+                    "How long a SubscribeToShard stream lasts before it ends (AWS: 5 minutes); "
+                    "shorter for tests")
+      ->envname("SLUICE_KINESIS_SUBSCRIPTION_LIFETIME_MS")->capture_default_str();
+  serve->add_option("--kinesis-subscription-heartbeat-ms", c.kinesis_subscription_heartbeat_ms,
+                    "Longest gap between SubscribeToShard events while no records arrive "
+                    "(AWS: 5 seconds); for tests")
+      ->envname("SLUICE_KINESIS_SUBSCRIPTION_HEARTBEAT_MS")->capture_default_str();
   serve->add_option("--tls-cert", c.tls_cert,
                     "PEM certificate (chain) to serve HTTPS with, on the same port as HTTP; needs --tls-key")
       ->envname("SLUICE_TLS_CERT");

@@ -23,6 +23,10 @@ struct Config {
   int io_threads = 0;               // 0: one per core
   std::string log_level = "info";
   std::string kinesis_limits = "off";  // "off" or "enforce": AWS's per-shard throughput limits
+  // SubscribeToShard timing; AWS's are fixed (5 min, 5 s). Shorter ones let
+  // tests see a subscription end or idle without waiting minutes.
+  int64_t kinesis_subscription_lifetime_ms = 300'000;
+  int64_t kinesis_subscription_heartbeat_ms = 5'000;
   std::string config_file;
   // HTTPS on the same port as HTTP (see README "HTTPS"): PEM files given by
   // the user, both or neither, or a self-signed pair kept in <data-dir>/tls.

@@ -95,6 +95,8 @@ TEST_F(ConfigTest, Defaults) {
   EXPECT_EQ(c.io_threads, 0);
   EXPECT_EQ(c.log_level, "info");
   EXPECT_EQ(c.kinesis_limits, "off");
+  EXPECT_EQ(c.kinesis_subscription_lifetime_ms, 300'000);
+  EXPECT_EQ(c.kinesis_subscription_heartbeat_ms, 5'000);
   EXPECT_EQ(c.config_file, "");
   EXPECT_EQ(c.tls_cert, "");
   EXPECT_EQ(c.tls_key, "");
@@ -106,7 +108,9 @@ TEST_F(ConfigTest, EveryFlag) {
   Config c = Serve({"serve", "--host", "127.0.0.2", "--port", "9999", "--data-dir", "/var/lib/sluice",
                     "--region", "eu-west-1", "--account-id", "123456789012", "--credentials",
                     "/etc/sluice/creds", "--allow-open", "--durability", "relaxed", "--storage", "memory",
-                    "--io-threads", "4", "--log-level", "debug", "--kinesis-limits", "enforce"});
+                    "--io-threads", "4", "--log-level", "debug", "--kinesis-limits", "enforce",
+                    "--kinesis-subscription-lifetime-ms", "1500",
+                    "--kinesis-subscription-heartbeat-ms", "200"});
   EXPECT_EQ(c.host, "127.0.0.2");
   EXPECT_EQ(c.port, 9999);
   EXPECT_EQ(c.data_dir, "/var/lib/sluice");
@@ -119,6 +123,8 @@ TEST_F(ConfigTest, EveryFlag) {
   EXPECT_EQ(c.io_threads, 4);
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.kinesis_limits, "enforce");
+  EXPECT_EQ(c.kinesis_subscription_lifetime_ms, 1500);
+  EXPECT_EQ(c.kinesis_subscription_heartbeat_ms, 200);
 }
 
 TEST_F(ConfigTest, FlagsAcceptEqualsForm) {
@@ -297,6 +303,13 @@ TEST_F(ConfigTest, ValuesAreCheckedWhereverTheyComeFrom) {
             "--kinesis-limits must be 'off' or 'enforce', not 'on'");
   EXPECT_EQ(Fails({"serve", "--config", WriteToml("kinesis_limits = \"strict\"\n")}),
             "--kinesis-limits must be 'off' or 'enforce', not 'strict'");
+  EXPECT_NE(Fails({"serve", "--kinesis-subscription-lifetime-ms", "0"})
+                .find("--kinesis-subscription-lifetime-ms"),
+            std::string::npos);
+  EXPECT_NE(Fails({"serve", "--config", WriteToml("kinesis_subscription_heartbeat_ms = 1\n")})
+                .find("--kinesis-subscription-heartbeat-ms"),
+            std::string::npos);
+  Fails({"serve", "--config", WriteToml("kinesis_subscription_lifetime_ms = \"long\"\n")});
   Fails({"serve", "--port", "70000"});
   Fails({"serve", "--port", "http"});
   Fails({"serve", "--io-threads", "many"});

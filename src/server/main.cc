@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "http/tls.h"
 #include "protocol/dispatcher.h"
+#include "protocol/eventstream.h"
 #include "protocol/generated/kinesis_model.h"
 #include "protocol/generated/sqs_model.h"
 #include "server/asio_executor.h"
@@ -128,6 +129,8 @@ int Serve(const Config& config) {
   kinesis::KinesisOptions kinesis_options;
   kinesis_options.region = config.region;
   kinesis_options.enforce_limits = config.kinesis_limits == "enforce";
+  kinesis_options.subscription.lifetime_ms = config.kinesis_subscription_lifetime_ms;
+  kinesis_options.subscription.heartbeat_ms = config.kinesis_subscription_heartbeat_ms;
   kinesis_options.accounts = {config.account_id};
   // Derived from the store's persistent secret: shard iterators stay valid
   // across a restart, as they do across AWS's fleet.
@@ -152,6 +155,16 @@ int Serve(const Config& config) {
   kinesis_binding.json_protocol = protocol::WireProtocol::kJson11;
   kinesis_binding.query = false;
   kinesis_binding.style = protocol::ValidationStyle::kValidation;
+  kinesis_binding.event_encoder = [](protocol::WireProtocol p) {
+    namespace es = protocol::eventstream;
+    es::PayloadFormat format = p == protocol::WireProtocol::kCbor11 ? es::PayloadFormat::kCbor
+                                                                     : es::PayloadFormat::kJson;
+    EventEncoder e;
+    e.initial_response = [format] { return es::KinesisInitialResponse(format); };
+    e.event = [format](const Value& event) { return es::KinesisSubscribeToShardEvent(event, format); };
+    e.exception = [format](const Error& error) { return es::KinesisException(error, format); };
+    return e;
+  };
   dispatcher.Register(kinesis_binding);
 
   auto health = [&]() {

@@ -1,4 +1,5 @@
 #include "services/kinesis/kinesis_service.h"
+#include "services/kinesis/subscription_stream.h"
 
 #include <unordered_map>
 
@@ -101,8 +102,10 @@ Error NotSupported(std::string_view op, std::string_view hint) {
 
 }  // namespace
 
+// Reached only through a front end that cannot stream (InvokeStream is the
+// way in).
 void SubscribeToShard(Kinesis&, const CallContext&, const Value&, Done done) {
-  done(NotSupported("SubscribeToShard", " Read the shard with GetShardIterator and GetRecords."));
+  done(Error{"InternalFailure", "SubscribeToShard answers with an event stream; this endpoint cannot send one.", 500, false});
 }
 
 void FinishDeletion(std::shared_ptr<Kinesis> k, uint64_t stream_id) {
@@ -205,6 +208,18 @@ void KinesisService::Invoke(const CallContext& ctx, std::string_view op, Value i
   it->second(*state, ctx, input, [state, done = std::move(done)](Result<Value> r) {
     done(std::move(r));
   });
+}
+
+bool KinesisService::StreamsOutput(std::string_view op) const { return op == "SubscribeToShard"; }
+
+void KinesisService::InvokeStream(const CallContext& ctx, std::string_view op, Value input,
+                                  EventEncoder encoder, StreamDone done) {
+  if (op != "SubscribeToShard") return Service::InvokeStream(ctx, op, std::move(input), std::move(encoder), std::move(done));
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->accounts.insert(ctx.account_id);
+  }
+  done(SubscribeToShardStream(*subscriptions_, ctx, input, std::move(encoder)));
 }
 
 }  // namespace sluice::kinesis

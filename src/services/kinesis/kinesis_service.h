@@ -75,6 +75,10 @@ class KinesisService final : public Service {
   ~KinesisService() override;
 
   void Invoke(const CallContext& ctx, std::string_view op, Value input, Done done) override;
+  // SubscribeToShard answers with an event stream.
+  bool StreamsOutput(std::string_view op) const override;
+  void InvokeStream(const CallContext& ctx, std::string_view op, Value input, EventEncoder encoder,
+                    StreamDone done) override;
   std::string HealthState() const override;
   // Stops the periodic trim and ends subscriptions; calls still in flight
   // complete.

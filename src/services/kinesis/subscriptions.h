@@ -66,14 +66,10 @@ class SubscriptionSink {
   virtual void End(std::optional<Error> error) = 0;
 };
 
-// Frames the messages for the wire; the protocol layer provides these
+// Frames the messages for the wire; the protocol layer provides it
 // (protocol/eventstream.h: KinesisInitialResponse,
-// KinesisSubscribeToShardEvent).
-struct EventEncoder {
-  std::function<std::string()> initial_response;
-  // `event` is the SubscribeToShardEvent shape.
-  std::function<std::string(const Value& event)> event;
-};
+// KinesisSubscribeToShardEvent, KinesisException).
+using EventEncoder = sluice::EventEncoder;
 
 // The transport's handle on a subscription. Copyable; does nothing once the
 // subscription has ended.
