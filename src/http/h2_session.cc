@@ -224,6 +224,8 @@ struct Stream {
   size_t out_offset = 0;
   bool body_end = false;         // nothing follows `out`
   bool deferred = false;         // the data provider waits for bytes
+  // The request must be complete by then (ExpireStalledRequests).
+  std::chrono::steady_clock::time_point deadline;
 };
 
 bool IsConnectionSpecific(const std::string& lower) {
@@ -268,6 +270,10 @@ struct H2Session::Impl {
 
   static Impl* Self(void* user_data) { return static_cast<Impl*>(user_data); }
 
+  std::chrono::steady_clock::time_point Now() const {
+    return options.now ? options.now() : std::chrono::steady_clock::now();
+  }
+
   // ---- nghttp2 callbacks
 
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
@@ -276,6 +282,7 @@ struct H2Session::Impl {
     auto s = std::make_unique<Stream>();
     s->id = frame->hd.stream_id;
     s->request.remote_address = self->options.remote_address;
+    s->deadline = self->Now() + self->options.request_timeout;
     self->streams[s->id] = std::move(s);
     return 0;
   }
@@ -663,5 +670,21 @@ void H2Session::Terminate(uint32_t error_code) {
 }
 
 size_t H2Session::open_streams() const { return impl_->streams.size(); }
+
+std::optional<std::chrono::steady_clock::time_point> H2Session::ExpireStalledRequests() {
+  const auto now = impl_->Now();
+  std::optional<std::chrono::steady_clock::time_point> next;
+  for (auto& [id, s] : impl_->streams) {
+    if (s->request_ended || s->responded || s->reject_status != 0) continue;
+    if (s->deadline <= now) {
+      s->reject_status = 408;  // never dispatched
+      std::string().swap(s->request.body);
+      nghttp2_submit_rst_stream(impl_->session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+    } else if (!next || s->deadline < *next) {
+      next = s->deadline;
+    }
+  }
+  return next;
+}
 
 }  // namespace sluice::http

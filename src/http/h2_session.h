@@ -35,11 +35,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -76,6 +78,12 @@ struct H2Options {
   int32_t connection_window_bytes = 16 << 20;
   // Copied into every HttpRequest::remote_address.
   std::string remote_address;
+  // A request must be complete (its END_STREAM in) within this of its first
+  // HEADERS frame; ExpireStalledRequests() resets one that is not. Default:
+  // 30 s, as the HTTP/1.1 server's read_timeout.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  // Time source of those deadlines. Default (null): steady_clock::now.
+  std::function<std::chrono::steady_clock::time_point()> now;
 };
 
 namespace detail {
@@ -180,6 +188,13 @@ class H2Session {
 
   // Streams opened by the peer and not yet closed.
   size_t open_streams() const;
+
+  // Resets (RST_STREAM CANCEL) every stream whose request is still
+  // incomplete past its deadline, so a client that stalls an upload holds
+  // nothing; the handler never sees it. Returns the earliest deadline of the
+  // incomplete requests left, when the owner should call again (nullopt:
+  // none). Flush TakeOutput() afterwards.
+  std::optional<std::chrono::steady_clock::time_point> ExpireStalledRequests();
 
  private:
   struct Impl;

@@ -581,6 +581,53 @@ TEST(H2Session, StreamProducerOfAResetStreamIsDroppedUnused) {
   EXPECT_TRUE(watch.expired());  // the producer is gone: its owner learns nobody listens
 }
 
+TEST(H2Session, StalledRequestBodyIsResetAtItsDeadline) {
+  using namespace std::chrono;
+  auto now = std::make_shared<steady_clock::time_point>(steady_clock::time_point{} + hours(1));
+  H2Options o;
+  o.request_timeout = seconds(30);
+  o.now = [now] { return *now; };
+  Recorder rec;
+  Harness h(rec.Handler(), std::move(o));
+  // Headers without END_STREAM: a body is announced and never sent.
+  std::vector<std::pair<std::string, std::string>> all = {
+      {":method", "POST"}, {":scheme", "http"}, {":authority", "localhost"}, {":path", "/"}};
+  std::vector<nghttp2_nv> nva;
+  for (auto& [k, v] : all) {
+    nva.push_back({reinterpret_cast<uint8_t*>(k.data()), reinterpret_cast<uint8_t*>(v.data()),
+                   k.size(), v.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  int32_t stalled =
+      nghttp2_submit_headers(h.client.session(), NGHTTP2_FLAG_NONE, -1, nullptr, nva.data(),
+                             nva.size(), nullptr);
+  ASSERT_GT(stalled, 0);
+  h.Pump();
+  *now += seconds(20);
+  // A complete request that arrives later and is answered slowly is not at risk.
+  int32_t slow = h.client.Request("GET", "/slow");
+  h.Pump();
+  ASSERT_EQ(rec.writers.size(), 1u);
+  auto next = h.server.ExpireStalledRequests();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(*next, *now + seconds(10));
+  h.Pump();
+  EXPECT_FALSE(h.client.streams[stalled].closed);
+
+  *now += seconds(10);
+  EXPECT_FALSE(h.server.ExpireStalledRequests().has_value());
+  h.Pump();
+  EXPECT_TRUE(h.client.streams[stalled].closed);
+  EXPECT_EQ(h.client.streams[stalled].error_code, static_cast<uint32_t>(NGHTTP2_CANCEL));
+  EXPECT_EQ(rec.requests.size(), 1u);  // the stalled one never reached the handler
+  *now += minutes(5);
+  EXPECT_FALSE(h.server.ExpireStalledRequests().has_value());
+  ASSERT_TRUE(rec.writers[0]->Respond(HttpResponse{200, {}, "late but fine"}));
+  h.Pump();
+  EXPECT_EQ(h.client.streams[slow].status, 200);
+  EXPECT_EQ(h.client.streams[slow].body, "late but fine");
+  EXPECT_EQ(h.server.open_streams(), 0u);
+}
+
 TEST(H2Session, WriterResetSendsRstStream) {
   Recorder rec;
   Harness h(rec.Handler());

@@ -515,7 +515,8 @@ class H2Connection : public Connection {
         shared_(std::move(shared)),
         remote_(std::move(remote)),
         exec_(stream_.get_executor()),
-        timer_(exec_) {}
+        timer_(exec_),
+        request_timer_(exec_) {}
 
   void Start() {
     asio::dispatch(exec_, [self = Self()] { self->Begin(); });
@@ -545,6 +546,7 @@ class H2Connection : public Connection {
     h2.max_header_bytes = o.max_header_bytes;
     h2.max_body_bytes = o.max_body_bytes;
     h2.remote_address = remote_;
+    h2.request_timeout = o.read_timeout;
     // Requests count in `active` as over HTTP/1.1, so that Stop() waits for
     // them; the answer may come from any thread.
     Handler counted = [shared = shared_](HttpRequest r, Responder respond) {
@@ -569,6 +571,7 @@ class H2Connection : public Connection {
         closing_ = true;
       }
       pending_.consume(pending_.size());
+      ArmRequestTimer();
     }
     if (shared_->stopping && !closing_) {
       goaway_sent_ = true;
@@ -589,6 +592,7 @@ class H2Connection : public Connection {
     if (ec) return HardClose();  // EOF, reset, timeout: open streams are abandoned
     if (!closing_ && !lingering_) {
       if (!session_->Receive(read_buf_.data(), n).ok()) closing_ = true;
+      ArmRequestTimer();
       Flush();
     }
     if (!writing_ && !lingering_) ArmTimer();
@@ -624,6 +628,27 @@ class H2Connection : public Connection {
     }
   }
 
+  // Requests whose body stalls are reset when their deadline passes (the
+  // connection timer does not run while streams are open).
+  void ArmRequestTimer() {
+    if (closed_ || !session_) return;
+    auto next = session_->ExpireStalledRequests();
+    if (!next) {
+      if (request_timer_armed_) request_timer_.cancel();
+      request_timer_armed_ = false;
+      return;
+    }
+    if (request_timer_armed_ && request_timer_.expiry() == *next) return;
+    request_timer_armed_ = true;
+    request_timer_.expires_at(*next);
+    request_timer_.async_wait([self = Self()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      self->request_timer_armed_ = false;
+      self->ArmRequestTimer();
+      self->Flush();
+    });
+  }
+
   void SetTimer(std::chrono::milliseconds after) {
     timer_.expires_after(after);
     timer_.async_wait([self = Self()](beast::error_code ec) {
@@ -648,6 +673,7 @@ class H2Connection : public Connection {
     if (closed_) return;
     closed_ = true;
     timer_.cancel();
+    request_timer_.cancel();
     boost::system::error_code ec;
     Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
     Tcp().close();
@@ -662,6 +688,8 @@ class H2Connection : public Connection {
   std::string remote_;
   asio::any_io_executor exec_;
   asio::steady_timer timer_;
+  asio::steady_timer request_timer_;
+  bool request_timer_armed_ = false;
   std::unique_ptr<H2Session> session_;
   std::array<uint8_t, kReadBytes> read_buf_{};
   std::string out_;
