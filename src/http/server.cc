@@ -654,7 +654,15 @@ class H2Connection : public Connection {
     timer_.async_wait([self = Self()](beast::error_code ec) {
       if (ec || self->closed_) return;
       if (self->timer_.expiry() > std::chrono::steady_clock::now()) return;  // re-armed
-      self->HardClose();
+      if (!self->writing_ && !self->lingering_ && !self->closing_ && self->session_ &&
+          self->session_->open_streams() == 0) {
+        // Idle: say goodbye (GOAWAY NO_ERROR), so the client knows no
+        // request was lost, then close as after any GOAWAY.
+        self->closing_ = true;
+        self->session_->Terminate(0);
+        return self->Flush();
+      }
+      self->HardClose();  // a write that did not finish, or the close lingered long enough
     });
   }
 
