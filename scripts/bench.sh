@@ -8,9 +8,12 @@
 # Sluice's RSS and restart time. Then the Kinesis part: PutRecords and
 # GetRecords against a fresh Sluice (durable default), kinesalite (a peer
 # Kinesis implementation, in memory; installed from tools/kinesalite with
-# npm ci) and nginx (fixed answers: the client's ceiling). Prints a Markdown
-# report on stdout; progress goes to stderr. Every server it starts is
-# stopped on exit.
+# npm ci) and nginx (fixed answers: the client's ceiling). Then the HTTP/2
+# part: h2load (Debian nghttp2-client) sends SQS SendMessage and Kinesis
+# PutRecord over h2c, h2 over TLS and HTTP/1.1 to a fresh Sluice, and the
+# same SendMessage to nginx answering a fixed 200 over h2c and HTTP/1.1.
+# Prints a Markdown report on stdout; progress goes to stderr. Every server
+# it starts is stopped on exit.
 #
 # Environment:
 #   BUILD_DIR    build directory (default: build-bench)
@@ -19,7 +22,11 @@
 #   WARMUP       unmeasured seconds before each scenario (default: 2)
 #   FILL         messages for the queued test (default: 1000000)
 #   KINESIS_FILL_MB  MB of records written before the GetRecords scenario (default: 256)
-#   PARTS        "sqs kinesis" (default), "sqs" or "kinesis": the parts to run and report
+#   PARTS        "sqs kinesis h2" (default), or any of "sqs", "kinesis" and "h2":
+#                the parts to run and report
+#   H2LOAD       h2load executable (default: from PATH, installed from Debian if missing)
+#   H2_CONNS     h2load connections in the HTTP/2 part (default: 4)
+#   H2_STREAMS   concurrent streams on each of them (default: 16)
 #   MOTO_SERVER  moto_server executable (default: from PATH, else pyenv shim)
 #   KEEP=1       keep the work directory (JSON outputs, logs) for inspection
 set -euo pipefail
@@ -30,16 +37,18 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 FILL=${FILL:-1000000}
 KINESIS_FILL_MB=${KINESIS_FILL_MB:-256}
-PARTS=${PARTS:-sqs kinesis}
+PARTS=${PARTS:-sqs kinesis h2}
 MOTO_SERVER=${MOTO_SERVER:-$(command -v moto_server || echo /root/.pyenv/shims/moto_server)}
 KINESALITE_DIR=$ROOT/tools/kinesalite
 RUN_SQS=0
 RUN_KINESIS=0
+RUN_H2=0
 for part in $PARTS; do
   case $part in
     sqs) RUN_SQS=1 ;;
     kinesis) RUN_KINESIS=1 ;;
-    *) printf 'bench: PARTS: unknown part %s (sqs, kinesis)\n' "$part" >&2; exit 2 ;;
+    h2) RUN_H2=1 ;;
+    *) printf 'bench: PARTS: unknown part %s (sqs, kinesis, h2)\n' "$part" >&2; exit 2 ;;
   esac
 done
 
@@ -76,17 +85,20 @@ wait_http() {
 now_ns() { date +%s%N; }
 
 # ------------------------------------------------------------------ build
-log "building Release in $BUILD_DIR"
-cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 ||
-  { cat "$WORK/cmake.log" >&2; die "cmake configure failed"; }
-if [[ -n "${SLUICE:-}" ]]; then
-  BUILD_TARGETS=(sluice-bench)
-else
-  BUILD_TARGETS=(sluice sluice-bench)
+BUILD_TARGETS=()
+if [[ -z "${SLUICE:-}" ]]; then
+  BUILD_TARGETS+=(sluice)
   SLUICE=$BUILD_DIR/sluice
 fi
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${BUILD_TARGETS[@]}" >>"$WORK/cmake.log" 2>&1 ||
-  { tail -50 "$WORK/cmake.log" >&2; die "build failed"; }
+# The HTTP/2 part drives the server with h2load, not sluice-bench.
+if ((RUN_SQS || RUN_KINESIS)); then BUILD_TARGETS+=(sluice-bench); fi
+if ((${#BUILD_TARGETS[@]})); then
+  log "building Release in $BUILD_DIR"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 ||
+    { cat "$WORK/cmake.log" >&2; die "cmake configure failed"; }
+  cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${BUILD_TARGETS[@]}" >>"$WORK/cmake.log" 2>&1 ||
+    { tail -50 "$WORK/cmake.log" >&2; die "build failed"; }
+fi
 [[ -x "$SLUICE" ]] || die "no sluice executable at $SLUICE"
 BENCH=$BUILD_DIR/sluice-bench
 
@@ -97,6 +109,16 @@ fi
 NGINX=$(command -v nginx)
 if ((RUN_SQS)); then
   [[ -x "$MOTO_SERVER" ]] || die "moto_server not found; set MOTO_SERVER"
+fi
+if ((RUN_H2)); then
+  H2LOAD=${H2LOAD:-$(command -v h2load || true)}
+  if [[ -z "$H2LOAD" ]]; then
+    log "installing nghttp2-client (h2load)"
+    apt-get install -y nghttp2-client >"$WORK/apt-h2load.log" 2>&1 ||
+      die "apt-get install nghttp2-client failed (see $WORK/apt-h2load.log)"
+    H2LOAD=$(command -v h2load)
+  fi
+  [[ -x "$H2LOAD" ]] || die "no h2load executable at $H2LOAD"
 fi
 if ((RUN_KINESIS)); then
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -399,10 +421,270 @@ if ((RUN_KINESIS)); then
 EOF
 fi
 
+# --------------------------------------------------------------------- h2
+# HTTP/2 with h2load, one client thread (-t 1) like sluice-bench: SQS
+# SendMessage (100 B) and Kinesis PutRecord (1 KiB) against one fresh Sluice
+# (durable default; --tls-self-signed, so h2c, h2 over TLS and HTTP/1.1 share
+# its port), then the same SendMessage to nginx answering a fixed 200 over h2c
+# and HTTP/1.1: the ceiling of this client on this machine.
+#
+# H2_CONNS connections (4: with one h2load thread on one of the 2 cores, two
+# for each of Sluice's I/O threads on the other) × H2_STREAMS streams (16: 64
+# requests in flight, enough for a durable group commit to share each sync
+# among many, without queueing dominating latency). HTTP/1.1 runs over the same
+# H2_CONNS connections: when it posts a body, h2load sends one request at a
+# time on an HTTP/1.1 connection whatever -m says, so this baseline has
+# H2_CONNS requests in flight. It runs again with H2_CONNS × H2_STREAMS
+# connections: the same requests in flight as HTTP/2.
+H2_CONNS=${H2_CONNS:-4}
+H2_STREAMS=${H2_STREAMS:-16}
+H2_WIDE=$((H2_CONNS * H2_STREAMS))
+SQS_JSON=application/x-amz-json-1.0
+KINESIS_JSON=application/x-amz-json-1.1
+
+# cpu_ticks PID: "PID=TICKS" (user + system clock ticks) for PID and each of
+# its children (nginx's workers); a process's threads are in its own figure.
+cpu_ticks() {
+  local pid
+  for pid in "$1" $(pgrep -P "$1" || true); do
+    printf '%s=%s ' "$pid" "$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+  done
+}
+
+# h2run NAME PROTOCOL SERVER_PID URL BODY TARGET CONTENT_TYPE H2LOAD_ARGS...:
+# one h2load run, WARMUP s then DURATION s measured, posting BODY with the
+# given x-amz-target and content-type. Its output and summary (NAME.h2.json)
+# stay in WORK, its per-request log too with KEEP=1. h2load must report
+# PROTOCOL as the application protocol (h2c, h2 or http/1.1); a failed,
+# errored or timed-out request or an answer other than 2xx ends the script.
+h2run() {
+  local name=$1 proto=$2 pid=$3 url=$4 body=$5 target=$6 ctype=$7
+  shift 7
+  log "h2load $name ($*)"
+  local rc=0 ticks0 ticks1 TIMEFORMAT='%U %S %R'
+  ticks0=$(cpu_ticks "$pid")
+  { time "$H2LOAD" -t 1 -D "$DURATION" --warm-up-time "$WARMUP" "$@" -d "$body" \
+      -H "content-type: $ctype" -H "x-amz-target: $target" --log-file "$WORK/$name.h2.tsv" "$url" \
+      >"$WORK/$name.h2.out" 2>"$WORK/$name.h2.err" || rc=$?; } 2>"$WORK/$name.h2.time"
+  ticks1=$(cpu_ticks "$pid")
+  ((rc == 0)) || die "h2load $name exited with status $rc: $(tail -5 "$WORK/$name.h2.err")"
+  python3 "$WORK/h2summary.py" "$WORK" "$name" "$proto" "$ticks0" "$ticks1" "$(getconf CLK_TCK)" "$*" >&2 ||
+    die "HTTP/2 part failed at $name"
+  [[ "${KEEP:-0}" == 1 ]] || rm -f "$WORK/$name.h2.tsv"
+}
+
+# h2summary.py WORK NAME PROTOCOL TICKS_BEFORE TICKS_AFTER CLK_TCK ARGS:
+# checks one h2load run (see h2run) and writes its summary, with percentiles
+# from its per-request log, to NAME.h2.json.
+write_h2summary() {
+  cat >"$WORK/h2summary.py" <<'PY'
+import json, re, sys
+
+work, name, proto, ticks0, ticks1, clk, args = sys.argv[1:]
+# Server CPU seconds by process (the server, or nginx's master and workers).
+before = dict(t.split("=") for t in ticks0.split())
+cpu_s = {p: (int(t) - int(before.get(p, 0))) / int(clk) for p, t in (t.split("=") for t in ticks1.split())}
+out = open(f"{work}/{name}.h2.out").read()
+user, system, real = map(float, open(f"{work}/{name}.h2.time").read().split())
+
+def field(pattern, text=out):
+    m = re.search(pattern, text, re.M)
+    if not m:
+        sys.exit(f"bench: h2load {name}: no match for {pattern!r} in its output:\n{out}")
+    return m.groups()
+
+def ms(v):
+    n, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", v).groups()
+    return float(n) * {"us": 1e-3, "ms": 1, "s": 1e3}[unit]
+
+got_proto, = field(r"^Application protocol: (\S+)")
+req_s, = field(r"^finished in \S+, ([\d.]+) req/s")
+total, started, done, ok, failed, errored, timeout = map(int, field(
+    r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout"))
+s2, s3, s4, s5 = map(int, field(r"^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx"))
+tmin, tmax, tmean = field(r"^time for request:\s+(\S+)\s+(\S+)\s+(\S+)")
+tls = re.search(r"^TLS Protocol: (\S+)\s*\nCipher: (\S+)", out, re.M)
+
+# h2load's counts disagree slightly for requests in flight when the warm-up
+# ends: such a request may be counted as succeeded but in no status class,
+# in a status class but not as succeeded, or logged with status 0. At most
+# one per stream in flight is allowed; any status but 2xx fails.
+opts = args.split()
+in_flight = int(opts[opts.index("-c") + 1]) * (1 if "--h1" in opts else int(opts[opts.index("-m") + 1]))
+lat = []
+bad_log = 0
+boundary = 0
+with open(f"{work}/{name}.h2.tsv") as f:
+    for line in f:
+        cols = line.split("\t")
+        if cols[1] == "0":
+            boundary += 1
+        elif not cols[1].startswith("2"):
+            bad_log += 1
+        lat.append(int(cols[2]))
+lat.sort()
+def pct(p):
+    return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] / 1000 if lat else None
+
+problems = []
+if got_proto != proto:
+    problems.append(f"application protocol {got_proto}, expected {proto}")
+if failed or errored or timeout:
+    problems.append(f"{failed} failed, {errored} errored, {timeout} timeout")
+if s3 or s4 or s5 or bad_log:
+    problems.append(f"status codes: {s2} 2xx, {s3} 3xx, {s4} 4xx, {s5} 5xx ({bad_log} not 2xx in the log)")
+if ok == 0 or abs(ok - s2) > in_flight or boundary > in_flight or len(lat) != ok:
+    problems.append(f"{ok} succeeded, {s2} 2xx, {boundary} without a status "
+                    f"(at most {in_flight} allowed), {len(lat)} logged")
+if problems:
+    sys.exit(f"bench: h2load {name} FAILED: " + "; ".join(problems) + "\n" + out)
+
+summary = {
+    "name": name, "h2load_args": args, "protocol": got_proto,
+    "tls": f"{tls.group(1)} {tls.group(2)}" if tls else None,
+    "requests_per_s": float(req_s), "requests_done": done, "requests_succeeded": ok,
+    "failed": failed, "errored": errored, "timeout": timeout,
+    "status": {"2xx": s2, "3xx": s3, "4xx": s4, "5xx": s5}, "status_at_warm_up_end": boundary,
+    "latency_ms": {"min": ms(tmin), "mean": ms(tmean), "max": ms(tmax),
+                   "p50": pct(50), "p99": pct(99), "p999": pct(99.9)},
+    "client_cpu_percent": (user + system) / real * 100,
+    "server_cpu_percent": sum(cpu_s.values()) / real * 100,
+    # Processes that used at least a tenth of the busiest one's CPU: for
+    # nginx, the workers its connections landed on.
+    "server_busy_processes": sum(1 for v in cpu_s.values() if v >= 0.1 * max(cpu_s.values())),
+    "server_processes": len(cpu_s),
+}
+json.dump(summary, open(f"{work}/{name}.h2.json", "w"))
+l = summary["latency_ms"]
+print(f"  {got_proto}: {float(req_s):,.0f} requests/s, {ok:,} succeeded, 0 failed; mean {l['mean']:.2f} ms, "
+      f"p99 {l['p99']:.2f} ms; client CPU {summary['client_cpu_percent']:.0f} %, "
+      f"server CPU {summary['server_cpu_percent']:.0f} % of a core"
+      + (f" in {summary['server_busy_processes']} busy processes" if len(cpu_s) > 1 else ""))
+PY
+}
+
+# start_nginx_h2: a fixed 200 {} on three ports: HTTP/1.1, h2c (nginx's
+# "listen ... http2" without ssl takes HTTP/2 with prior knowledge only) and
+# h2 over TLS with Sluice's self-signed certificate from $SLUICE_DATA/tls.
+start_nginx_h2() {
+  NGINX_H1_PORT=$(free_port)
+  NGINX_H2_PORT=$(free_port)
+  NGINX_H2_TLS_PORT=$(free_port)
+  local dir=$WORK/nginx-h2
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<EOF2
+worker_processes auto;
+error_log $dir/error.log warn;
+pid $dir/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 75s;
+  client_body_buffer_size 1m;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_H1_PORT;
+    listen 127.0.0.1:$NGINX_H2_PORT http2;
+    listen 127.0.0.1:$NGINX_H2_TLS_PORT ssl http2;
+    ssl_certificate $SLUICE_DATA/tls/cert.pem;
+    ssl_certificate_key $SLUICE_DATA/tls/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;  # nginx 1.22 leaves TLS 1.3 out by default
+    location / {
+      default_type application/x-amz-json-1.0;
+      return 200 '{}';
+    }
+  }
+}
+EOF2
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/stdout.log" 2>&1 &
+  NGINX_H2_PID=$!
+  PIDS+=("$NGINX_H2_PID")
+  wait_http "http://127.0.0.1:$NGINX_H1_PORT/" 20 || die "nginx did not start: $(cat "$dir/stdout.log")"
+}
+
+# sluice_call TARGET CONTENT_TYPE BODY: one HTTP/1.1 call to the running Sluice; prints the answer.
+sluice_call() {
+  curl -sS -m 30 -X POST "http://127.0.0.1:$SLUICE_PORT/" -H "Content-Type: $2" -H "X-Amz-Target: $1" --data "$3"
+}
+
+if ((RUN_H2)); then
+  write_h2summary
+  SLUICE_DATA=$WORK/sluice-h2-data
+  SLUICE_EXTRA=(--tls-self-signed)
+  log "starting sluice --tls-self-signed for HTTP/2 on 127.0.0.1:$SLUICE_PORT (data $SLUICE_DATA)"
+  start_sluice
+  grep -h 'TLS certificate' "$WORK/sluice.$SLUICE_STARTS.out" "$WORK/sluice.$SLUICE_STARTS.err" | sed 's/^/  /' >&2 || true
+  H2C_URL=http://127.0.0.1:$SLUICE_PORT/
+  H2_TLS_URL=https://127.0.0.1:$SLUICE_PORT/
+  H2_STREAMING=(-c "$H2_CONNS" -m "$H2_STREAMS")
+  H1_SAME_CONNS=(--h1 -c "$H2_CONNS" -m "$H2_STREAMS")
+  H1_SAME_INFLIGHT=(--h1 -c "$H2_WIDE" -m 1)
+
+  # SendMessage, 100 B: one queue per run, so each starts on an empty queue.
+  # sqs_body NAME: creates queue bench-h2-NAME and writes NAME.body.json.
+  sqs_body() {
+    local queue=bench-h2-$1
+    sluice_call AmazonSQS.CreateQueue "$SQS_JSON" "{\"QueueName\":\"$queue\"}" | grep -q '"QueueUrl"' ||
+      die "CreateQueue $queue failed"
+    python3 -c 'import json, sys; print(json.dumps({"QueueUrl": sys.argv[1], "MessageBody": "m" * 100}))' \
+      "http://127.0.0.1:$SLUICE_PORT/000000000000/$queue" >"$WORK/$1.body.json"
+  }
+  for name in sqs-h1 sqs-h2c sqs-h2tls sqs-h1-wide; do sqs_body "$name"; done
+  h2run sqs-h1 http/1.1 "$SLUICE_PID" "$H2C_URL" "$WORK/sqs-h1.body.json" AmazonSQS.SendMessage "$SQS_JSON" \
+    "${H1_SAME_CONNS[@]}"
+  h2run sqs-h2c h2c "$SLUICE_PID" "$H2C_URL" "$WORK/sqs-h2c.body.json" AmazonSQS.SendMessage "$SQS_JSON" \
+    "${H2_STREAMING[@]}"
+  h2run sqs-h2tls h2 "$SLUICE_PID" "$H2_TLS_URL" "$WORK/sqs-h2tls.body.json" AmazonSQS.SendMessage "$SQS_JSON" \
+    "${H2_STREAMING[@]}"
+  h2run sqs-h1-wide http/1.1 "$SLUICE_PID" "$H2C_URL" "$WORK/sqs-h1-wide.body.json" AmazonSQS.SendMessage \
+    "$SQS_JSON" "${H1_SAME_INFLIGHT[@]}"
+
+  # PutRecord, 1 KiB, into a 4-shard stream. h2load posts the same body every
+  # time, so every record has the same partition key and lands on one shard.
+  K_STREAM=bench-h2-put
+  sluice_call Kinesis_20131202.CreateStream "$KINESIS_JSON" "{\"StreamName\":\"$K_STREAM\",\"ShardCount\":4}" >/dev/null
+  deadline=$((SECONDS + 60))
+  until sluice_call Kinesis_20131202.DescribeStreamSummary "$KINESIS_JSON" "{\"StreamName\":\"$K_STREAM\"}" |
+    grep -q '"StreamStatus":"ACTIVE"'; do
+    ((SECONDS < deadline)) || die "stream $K_STREAM not ACTIVE after 60 s"
+    sleep 0.1
+  done
+  python3 -c 'import base64, json, os, sys
+print(json.dumps({"StreamName": sys.argv[1], "PartitionKey": "h2load",
+                  "Data": base64.b64encode(os.urandom(1024)).decode()}))' "$K_STREAM" >"$WORK/kinesis.body.json"
+  K_PUT_RECORD=("$SLUICE_PID" "$H2C_URL" "$WORK/kinesis.body.json" Kinesis_20131202.PutRecord "$KINESIS_JSON")
+  h2run kinesis-h1 http/1.1 "${K_PUT_RECORD[@]}" "${H1_SAME_CONNS[@]}"
+  h2run kinesis-h2c h2c "${K_PUT_RECORD[@]}" "${H2_STREAMING[@]}"
+  h2run kinesis-h1-wide http/1.1 "${K_PUT_RECORD[@]}" "${H1_SAME_INFLIGHT[@]}"
+  H2_SLUICE_HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$SLUICE_PID/status")
+  stop_pid "$SLUICE_PID"
+
+  start_nginx_h2
+  log "nginx (fixed 200) on 127.0.0.1:$NGINX_H1_PORT (HTTP/1.1), 127.0.0.1:$NGINX_H2_PORT (h2c)" \
+    "and 127.0.0.1:$NGINX_H2_TLS_PORT (h2 over TLS)"
+  # The SendMessage body and headers of the Sluice runs; nginx ignores them.
+  N_SEND=("$WORK/sqs-h1.body.json" AmazonSQS.SendMessage "$SQS_JSON")
+  h2run nginx-h1 http/1.1 "$NGINX_H2_PID" "http://127.0.0.1:$NGINX_H1_PORT/" "${N_SEND[@]}" "${H1_SAME_CONNS[@]}"
+  h2run nginx-h2c h2c "$NGINX_H2_PID" "http://127.0.0.1:$NGINX_H2_PORT/" "${N_SEND[@]}" "${H2_STREAMING[@]}"
+  h2run nginx-h2tls h2 "$NGINX_H2_PID" "https://127.0.0.1:$NGINX_H2_TLS_PORT/" "${N_SEND[@]}" "${H2_STREAMING[@]}"
+  h2run nginx-h1-wide http/1.1 "$NGINX_H2_PID" "http://127.0.0.1:$NGINX_H1_PORT/" "${N_SEND[@]}" \
+    "${H1_SAME_INFLIGHT[@]}"
+  stop_pid "$NGINX_H2_PID"
+  cat >"$WORK/h2-extra.json" <<EOF2
+{"sluice_hwm_kb": ${H2_SLUICE_HWM_KB:-0}, "conns": $H2_CONNS, "streams": $H2_STREAMS,
+ "h2load_version": "$("$H2LOAD" --version | head -1)"}
+EOF2
+fi
+
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ----------------------------------------------------------------- report
-export WORK DURATION WARMUP FILL LOAD_BEFORE LOAD_AFTER DSYNC_MS RUN_SQS RUN_KINESIS KINESIS_FILL_MB
+export WORK DURATION WARMUP FILL LOAD_BEFORE LOAD_AFTER DSYNC_MS RUN_SQS RUN_KINESIS RUN_H2 KINESIS_FILL_MB
 export NPROC=$(nproc)
 export CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 export KERNEL=$(uname -r)
@@ -616,6 +898,85 @@ def kinesis_report():
         ok = v >= 200 and errors(kget) == 0
         print(f"| GetRecords ≥ 200 MB/s | {fmt(v)} MB/s | {fmt(p, ' MB/s')} | {ratio(v, p)} | {verdict(ok)} |")
 
+
+def h2_report():
+    try:
+        with open(f"{work}/h2-extra.json") as f:
+            extra = json.load(f)
+    except (OSError, ValueError):
+        extra = {}
+    conns, streams = extra.get("conns", 4), extra.get("streams", 16)
+    wide = conns * streams
+
+    def h2(name):
+        try:
+            with open(f"{work}/{name}.h2.json") as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def proto(d):
+        if d is None:
+            return "n/a"
+        if d["protocol"] == "h2" and d["tls"]:
+            return f"h2 over {d['tls'].split()[0].replace('TLSv', 'TLS ')}"
+        return {"http/1.1": "HTTP/1.1"}.get(d["protocol"], d["protocol"])
+
+    def workers(d):
+        # nginx: how many of its workers (its processes but the master) did the work.
+        if d is None or d.get("server_processes", 1) < 2:
+            return ""
+        return f" ({d['server_busy_processes']} of {d['server_processes'] - 1} workers)"
+
+    shapes = {"h1": f"{conns} × 1", "h2c": f"{conns} × {streams}", "h2tls": f"{conns} × {streams}",
+              "h1-wide": f"{wide} × 1"}
+    groups = [("SQS SendMessage, 100 B body (JSON 1.0)", "sqs", ("h1", "h2c", "h2tls", "h1-wide")),
+              ("Kinesis PutRecord, 1 KiB of data (JSON 1.1), 4-shard stream", "kinesis", ("h1", "h2c", "h1-wide")),
+              ("nginx, fixed 200 {} to the SendMessage requests", "nginx", ("h1", "h2c", "h2tls", "h1-wide"))]
+    base = h2("sqs-h1")
+
+    print(f"| scenario | protocol | connections × streams | requests/s | mean latency, ms | p50, ms | p99, ms | "
+          f"p99.9, ms | requests, all 2xx | client CPU, % of one core | server CPU, % of one core |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for title, prefix, kinds in groups:
+        for i, kind in enumerate(kinds):
+            name = f"{prefix}-{kind}"
+            d = h2(name)
+            label = title if i == 0 else ""
+            p = proto(d) + (" (baseline)" if name == "sqs-h1" else "")
+            lat = (d or {}).get("latency_ms", {})
+            print(f"| {label} | {p} | {shapes[kind]} | {fmt(get(d, 'requests_per_s'))} | {fmt(lat.get('mean'))} | "
+                  f"{fmt(lat.get('p50'))} | {fmt(lat.get('p99'))} | {fmt(lat.get('p999'))} | "
+                  f"{fmt(get(d, 'requests_succeeded'))} | {fmt(get(d, 'client_cpu_percent'))} | "
+                  f"{fmt(get(d, 'server_cpu_percent'))}{workers(d)} |")
+
+    print()
+    print(f"Ratios. The baseline is SQS SendMessage over HTTP/1.1 on {conns} connections, measured in the same "
+          f"run against the same server; \"same call, HTTP/1.1 × {wide}\" compares with the same call over "
+          f"HTTP/1.1 with as many requests in flight ({wide} connections); \"nginx\" with nginx over the same "
+          f"protocol and connections × streams.")
+    print()
+    print(f"| scenario | protocol | connections × streams | requests/s ÷ baseline | mean latency ÷ baseline | "
+          f"p99 ÷ baseline | requests/s ÷ same call, HTTP/1.1 × {wide} | requests/s ÷ nginx |")
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    for title, prefix, kinds in groups:
+        wide_d = h2(f"{prefix}-h1-wide")
+        for i, kind in enumerate(kinds):
+            name = f"{prefix}-{kind}"
+            d = h2(name)
+            label = title if i == 0 else ""
+            ng = h2(f"nginx-{kind}") if prefix == "sqs" else None
+            print(f"| {label} | {proto(d)} | {shapes[kind]} | "
+                  f"{ratio(get(d, 'requests_per_s'), get(base, 'requests_per_s'))} | "
+                  f"{ratio(get(d, 'latency_ms', 'mean'), get(base, 'latency_ms', 'mean'))} | "
+                  f"{ratio(get(d, 'latency_ms', 'p99'), get(base, 'latency_ms', 'p99'))} | "
+                  f"{ratio(get(d, 'requests_per_s'), get(wide_d, 'requests_per_s')) if prefix != 'nginx' else ''} | "
+                  f"{ratio(get(d, 'requests_per_s'), get(ng, 'requests_per_s')) if prefix == 'sqs' else ''} |")
+    if extra.get("sluice_hwm_kb"):
+        print()
+        print(f"Peak RSS (VmHWM) of that Sluice over its runs: {extra['sluice_hwm_kb'] / 1024:.0f} MiB. "
+              f"{extra.get('h2load_version', 'h2load')}, one thread (-t 1).")
+
 if os.environ["RUN_SQS"] == "1":
     sqs_report()
 if os.environ["RUN_KINESIS"] == "1":
@@ -624,6 +985,12 @@ if os.environ["RUN_KINESIS"] == "1":
         print("Kinesis:")
         print()
     kinesis_report()
+if os.environ["RUN_H2"] == "1":
+    if os.environ["RUN_SQS"] == "1" or os.environ["RUN_KINESIS"] == "1":
+        print()
+        print("HTTP/2:")
+        print()
+    h2_report()
 
 print()
 print(f"Machine: {os.environ['NPROC']} × {os.environ['CPU_MODEL']}, {os.environ['MEM_TOTAL']}, "
@@ -638,5 +1005,8 @@ print(f"Machine: {os.environ['NPROC']} × {os.environ['CPU_MODEL']}, {os.environ
       + ". "
       f"Load average before / after: {os.environ['LOAD_BEFORE']} / {os.environ['LOAD_AFTER']}. "
       f"Each scenario: {os.environ['WARMUP']} s warm-up, {os.environ['DURATION']} s measured; "
-      f"one sluice-bench client thread.")
+      + ("one sluice-bench client thread" if os.environ["RUN_SQS"] == "1" or os.environ["RUN_KINESIS"] == "1" else "")
+      + (" and " if os.environ["RUN_H2"] == "1" and (os.environ["RUN_SQS"] == "1" or os.environ["RUN_KINESIS"] == "1") else "")
+      + ("one h2load thread in the HTTP/2 part" if os.environ["RUN_H2"] == "1" else "")
+      + ".")
 EOF
