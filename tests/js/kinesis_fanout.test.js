@@ -332,3 +332,31 @@ describe('SubscribeToShard over HTTP/2', () => {
     }
   });
 });
+
+describe('SubscribeToShard over HTTP/1.1', () => {
+  it('streams to a client configured with NodeHttpHandler, in chunks, until the lifetime ends', async () => {
+    // The client applications that pin HTTP/1.1 use: the same event stream, chunked.
+    const client = makeKinesisClient(short.server);
+    try {
+      assert.ok(!(client.config.requestHandler instanceof NodeHttp2Handler), 'an HTTP/1.1 handler');
+      const name = await createStream(short.kinesis);
+      const [arn] = await registerConsumers(short.kinesis, name, 'h1');
+      const sub = await subscribe(client, arn);
+      try {
+        assertContinues(await sub.next());
+        const out = await putRecord(client, name, 'over-http1');
+        const event = await nextWithRecords(sub);
+        assert.deepEqual(event.Records.map((r) => [r.SequenceNumber, text(r.Data)]),
+          [[out.SequenceNumber, 'over-http1']]);
+        // The rest are heartbeats, then the stream ends after its 1.5 s lifetime.
+        for (const e of await sub.rest()) assert.deepEqual(e.Records, []);
+      } finally {
+        sub.close();
+      }
+      // The connection stays usable for ordinary calls after the stream ended.
+      assert.equal((await putRecord(client, name, 'after')).ShardId, SHARD(0));
+    } finally {
+      client.destroy();
+    }
+  });
+});
