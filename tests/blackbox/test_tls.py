@@ -208,6 +208,34 @@ def test_boto3_sqs_and_kinesis_verify_cert(tls_server):
     assert [r["Data"] for r in records] == [b"x" * 300_000]
 
 
+def test_boto3_subscribe_to_shard_over_https(tls_server):
+    """SubscribeToShard streams over TLS (HTTP/1.1 chunks inside TLS records): a record put after
+    subscribing arrives, then the stream is closed by the client."""
+    kinesis = client("kinesis", tls_server.https_endpoint, tls_server.tls_cert_file)
+    stream = unique_name("tlsfan")
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    wait_for_stream(kinesis, stream)
+    arn = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="tls")["Consumer"]["ConsumerARN"]
+    deadline = time.monotonic() + 15
+    while kinesis.describe_stream_consumer(ConsumerARN=consumer)["ConsumerDescription"]["ConsumerStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline, "consumer never became ACTIVE"
+        time.sleep(0.05)
+    out = kinesis.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000000",
+                                     StartingPosition={"Type": "LATEST"})
+    events = iter(out["EventStream"])
+    try:
+        assert next(events)["SubscribeToShardEvent"]["Records"] == []
+        put = kinesis.put_record(StreamName=stream, Data=b"over tls", PartitionKey="k")
+        for _ in range(20):
+            records = next(events)["SubscribeToShardEvent"]["Records"]
+            if records:
+                break
+        assert [(r["SequenceNumber"], r["Data"]) for r in records] == [(put["SequenceNumber"], b"over tls")]
+    finally:
+        out["EventStream"].close()
+
+
 def test_boto3_rejects_untrusted_certificate(tls_server):
     """boto3 with the system trust store refuses the self-signed certificate."""
     sqs = client("sqs", tls_server.https_endpoint, True)
