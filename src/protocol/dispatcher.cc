@@ -171,6 +171,18 @@ void Dispatcher::Handle(const HttpRequest& req, Respond respond) const {
   // 2. Who is calling.
   auto auth = verifier_->Verify(view);
   if (!auth.ok()) return respond(RenderError(protocol, binding, auth.error(), request_id));
+  // A signature holds for the service its scope names: at AWS another
+  // service's endpoint refuses it, so a key scoped to one service cannot be
+  // replayed against another here either.
+  if (binding && auth->signed_request && verifier_->mode() == auth::AuthMode::kStrict &&
+      auth->service != binding->scope_name) {
+    return respond(RenderError(
+        protocol, binding,
+        Error{"SignatureDoesNotMatch",
+              "Credential should be scoped to correct service: '" + binding->scope_name + "'. ", 403,
+              true},
+        request_id));
+  }
 
   const model::Operation* op = binding ? binding->model->FindOperation(op_name) : nullptr;
   if (!op) {

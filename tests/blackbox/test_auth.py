@@ -1,5 +1,6 @@
 """Authentication: strict SigV4 checking with a credentials file, and open mode's leniency."""
 
+import json
 import os
 import subprocess
 
@@ -135,6 +136,42 @@ def test_strict_tampered_body(strict):
     st, _, resp = strict.raw_query(tampered, headers=headers)
     assert st == 403, resp
     assert parse_query_error(resp)[1] == "SignatureDoesNotMatch"
+
+
+def _signed(server, service, body, headers):
+    """POSTs `body`, signed for the credential-scope `service`; returns (status, headers, body)."""
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+
+    req = botocore.awsrequest.AWSRequest(method="POST", url=server.endpoint + "/", data=body, headers=headers)
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY, SECRET), service, REGION).add_auth(req)
+    conn = server.http()
+    try:
+        conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def test_strict_signature_scoped_to_another_service(strict):
+    """A good signature scoped to one service is refused by another, as AWS's endpoints do."""
+    kinesis_headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Kinesis_20131202.ListStreams"}
+    st, _, _ = _signed(strict, "kinesis", "{}", kinesis_headers)
+    assert st == 200
+    st, headers, resp = _signed(strict, "sqs", "{}", kinesis_headers)
+    assert st == 403, resp
+    assert headers["x-amzn-errortype"] == "InvalidSignatureException"
+    assert json.loads(resp)["message"] == "Credential should be scoped to correct service: 'kinesis'. "
+
+    body = f"Action=ListQueues&Version=2012-11-05"
+    form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    assert _signed(strict, "sqs", body, form)[0] == 200
+    st, _, resp = _signed(strict, "kinesis", body, form)
+    assert st == 403, resp
+    assert parse_query_error(resp)[1:] == ("SignatureDoesNotMatch",
+                                           "Credential should be scoped to correct service: 'sqs'. ")
 
 
 def test_strict_health_needs_no_signature(strict):
