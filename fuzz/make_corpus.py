@@ -320,6 +320,45 @@ def http_request(method, target, headers, body=b""):
     return head.encode() + body
 
 
+def h2_frame(kind, flags, stream, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+
+
+def h2_seeds():
+    """Client frames after the preface, each with the h2_session mode byte in front: SETTINGS,
+    requests in HPACK (static-table indexes, literals without Huffman), bodies, CONTINUATION,
+    WINDOW_UPDATE, PRIORITY, PING, RST_STREAM and GOAWAY."""
+    settings, ack = h2_frame(4, 0, 0), h2_frame(4, 1, 0)
+
+    def literal(index, value):  # literal with incremental indexing, indexed name
+        return bytes([0x40 | index, len(value)]) + value
+
+    def literal_new(name, value):
+        return bytes([0x40, len(name)]) + name + bytes([len(value)]) + value
+
+    get = bytes([0x82, 0x86, 0x84]) + literal(1, b"localhost")  # GET http / :authority
+    post = (bytes([0x83, 0x86, 0x84]) + literal(1, b"localhost")
+            + literal_new(b"x-amz-target", b"Kinesis_20131202.SubscribeToShard")
+            + literal(31, b"application/x-amz-json-1.1"))
+    body = json.dumps({"ConsumerARN": "arn", "ShardId": "shardId-000000000000",
+                       "StartingPosition": {"Type": "LATEST"}}, separators=(",", ":")).encode()
+    end_stream, end_headers = 0x1, 0x4
+    pings = b"".join(h2_frame(6, 0, 0, bytes([c]) * 8) for c in b"abcdef")
+    return [bytes([mode]) + frames for mode, frames in [
+        (0x00, settings + h2_frame(1, end_stream | end_headers, 1, get)),
+        (0x11, settings + h2_frame(1, end_stream | end_headers, 1, get) + h2_frame(1, end_stream | end_headers, 3, get)),
+        (0x02, settings + ack + h2_frame(1, end_headers, 1, post) + h2_frame(0, end_stream, 1, body)),
+        (0x04, settings + h2_frame(1, end_headers, 1, post) + h2_frame(0, 0, 1, body[:10])
+         + h2_frame(8, 0, 1, struct.pack(">I", 1000)) + h2_frame(0, end_stream, 1, body[10:])),
+        (0x06, settings + h2_frame(1, end_headers, 1, post) + pings),  # a body that never comes
+        (0x00, settings + h2_frame(1, end_stream | end_headers, 1, get) + h2_frame(3, 0, 1, struct.pack(">I", 8))
+         + h2_frame(1, end_stream | end_headers, 3, get) + h2_frame(7, 0, 0, struct.pack(">II", 3, 0))),
+        (0x02, settings + h2_frame(8, 0, 0, struct.pack(">I", 1 << 20)) + h2_frame(2, 0, 1, struct.pack(">IB", 0, 16))
+         + h2_frame(1, end_stream | end_headers, 1, get)),
+        (0x00, settings + h2_frame(1, end_stream, 1, get[:3]) + h2_frame(9, end_headers, 1, get[3:])),
+    ]]
+
+
 def main():
     session = botocore.session.get_session()
     sqs = session.get_service_model("sqs")
@@ -423,6 +462,10 @@ def main():
                     write("sigv4", src.read_bytes())
     else:
         print(f"note: {CONFORMANCE} not found; AWS suite vectors not copied", file=sys.stderr)
+
+    # HTTP/2 after the preface: a mode byte (see h2_session.cc), then frames.
+    for seed in h2_seeds():
+        write("h2_session", seed)
 
     for h in (HANDLE, receipt_handle(1, 1, 1), receipt_handle(2**64 - 1, 2**63, 2**32 - 1),
               receipt_handle(7, 42, 1, secret=b"some-other-store-secret"), "AQAAAAAAAAAH", "not a handle"):
