@@ -104,7 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     held.clear();
     *now += std::chrono::seconds(7);
-    session.ExpireStalledRequests();
+    session.ExpireStalledStreams();
   }
   if (failed) {
     for (int i = 0; i < 64 && !session.TakeOutput(16 * 1024).empty(); ++i) {

@@ -224,8 +224,10 @@ struct Stream {
   size_t out_offset = 0;
   bool body_end = false;         // nothing follows `out`
   bool deferred = false;         // the data provider waits for bytes
-  // The request must be complete by then (ExpireStalledRequests).
+  // The request must be complete by then (ExpireStalledStreams).
   std::chrono::steady_clock::time_point deadline;
+  // Since when answer bytes have waited for a flow-control window.
+  std::optional<std::chrono::steady_clock::time_point> blocked_since;
 };
 
 bool IsConnectionSpecific(const std::string& lower) {
@@ -407,6 +409,7 @@ struct H2Session::Impl {
       }
     }
     if (n > 0) {
+      s->blocked_since.reset();  // the peer's window moved: the wait starts afresh
       if (auto w = s->writer.lock()) {
         bool drained = false;
         w->Consumed(n, &drained);
@@ -671,17 +674,40 @@ void H2Session::Terminate(uint32_t error_code) {
 
 size_t H2Session::open_streams() const { return impl_->streams.size(); }
 
-std::optional<std::chrono::steady_clock::time_point> H2Session::ExpireStalledRequests() {
+std::optional<std::chrono::steady_clock::time_point> H2Session::ExpireStalledStreams() {
   const auto now = impl_->Now();
+  const auto timeout = impl_->options.request_timeout;
+  nghttp2_session* session = impl_->session;
   std::optional<std::chrono::steady_clock::time_point> next;
+  auto consider = [&next](std::chrono::steady_clock::time_point t) {
+    if (!next || t < *next) next = t;
+  };
+  const bool connection_blocked = nghttp2_session_get_remote_window_size(session) <= 0;
   for (auto& [id, s] : impl_->streams) {
-    if (s->request_ended || s->responded || s->reject_status != 0) continue;
-    if (s->deadline <= now) {
-      s->reject_status = 408;  // never dispatched
-      std::string().swap(s->request.body);
-      nghttp2_submit_rst_stream(impl_->session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
-    } else if (!next || s->deadline < *next) {
-      next = s->deadline;
+    if (s->reject_status == 0 && !s->responded && !s->request_ended) {
+      if (s->deadline <= now) {
+        s->reject_status = 408;  // never dispatched
+        std::string().swap(s->request.body);
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+      } else {
+        consider(s->deadline);
+      }
+      continue;
+    }
+    const bool waiting = s->responded && !s->out.empty() &&
+                         (connection_blocked ||
+                          nghttp2_session_get_stream_remote_window_size(session, id) <= 0);
+    if (!waiting) {
+      s->blocked_since.reset();
+      continue;
+    }
+    if (!s->blocked_since) s->blocked_since = now;
+    if (*s->blocked_since + timeout <= now) {
+      s->out.clear();
+      s->out_offset = 0;
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+    } else {
+      consider(*s->blocked_since + timeout);
     }
   }
   return next;

@@ -79,8 +79,10 @@ struct H2Options {
   // Copied into every HttpRequest::remote_address.
   std::string remote_address;
   // A request must be complete (its END_STREAM in) within this of its first
-  // HEADERS frame; ExpireStalledRequests() resets one that is not. Default:
-  // 30 s, as the HTTP/1.1 server's read_timeout.
+  // HEADERS frame, and an answer whose bytes wait for the peer's flow-control
+  // window may wait no longer than this for it; ExpireStalledStreams() resets
+  // a stream that is late either way. Default: 30 s, as the HTTP/1.1
+  // server's read_timeout (for a request, and for each write).
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   // Time source of those deadlines. Default (null): steady_clock::now.
   std::function<std::chrono::steady_clock::time_point()> now;
@@ -190,11 +192,13 @@ class H2Session {
   size_t open_streams() const;
 
   // Resets (RST_STREAM CANCEL) every stream whose request is still
-  // incomplete past its deadline, so a client that stalls an upload holds
-  // nothing; the handler never sees it. Returns the earliest deadline of the
-  // incomplete requests left, when the owner should call again (nullopt:
-  // none). Flush TakeOutput() afterwards.
-  std::optional<std::chrono::steady_clock::time_point> ExpireStalledRequests();
+  // incomplete past its deadline (the handler never sees it), and every
+  // stream whose answer has been held up by a closed flow-control window
+  // (the stream's or the connection's) for `request_timeout`: a client that
+  // stops reading holds nothing for long. Returns the earliest deadline left,
+  // when the owner should call again (nullopt: none); the owner calls it
+  // after every read and flush too. Flush TakeOutput() afterwards.
+  std::optional<std::chrono::steady_clock::time_point> ExpireStalledStreams();
 
  private:
   struct Impl;

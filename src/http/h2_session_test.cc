@@ -607,24 +607,73 @@ TEST(H2Session, StalledRequestBodyIsResetAtItsDeadline) {
   int32_t slow = h.client.Request("GET", "/slow");
   h.Pump();
   ASSERT_EQ(rec.writers.size(), 1u);
-  auto next = h.server.ExpireStalledRequests();
+  auto next = h.server.ExpireStalledStreams();
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(*next, *now + seconds(10));
   h.Pump();
   EXPECT_FALSE(h.client.streams[stalled].closed);
 
   *now += seconds(10);
-  EXPECT_FALSE(h.server.ExpireStalledRequests().has_value());
+  EXPECT_FALSE(h.server.ExpireStalledStreams().has_value());
   h.Pump();
   EXPECT_TRUE(h.client.streams[stalled].closed);
   EXPECT_EQ(h.client.streams[stalled].error_code, static_cast<uint32_t>(NGHTTP2_CANCEL));
   EXPECT_EQ(rec.requests.size(), 1u);  // the stalled one never reached the handler
   *now += minutes(5);
-  EXPECT_FALSE(h.server.ExpireStalledRequests().has_value());
+  EXPECT_FALSE(h.server.ExpireStalledStreams().has_value());
   ASSERT_TRUE(rec.writers[0]->Respond(HttpResponse{200, {}, "late but fine"}));
   h.Pump();
   EXPECT_EQ(h.client.streams[slow].status, 200);
   EXPECT_EQ(h.client.streams[slow].body, "late but fine");
+  EXPECT_EQ(h.server.open_streams(), 0u);
+}
+
+TEST(H2Session, AnswerThePeerDoesNotReadIsResetAfterTheTimeout) {
+  using namespace std::chrono;
+  auto now = std::make_shared<steady_clock::time_point>(steady_clock::time_point{} + hours(1));
+  H2Options o;
+  o.request_timeout = seconds(30);
+  o.now = [now] { return *now; };
+  Recorder rec;
+  ClientOptions c;
+  c.initial_window = 1024;
+  c.manual_window = true;
+  Harness h(rec.Handler(), std::move(o), c);
+  int32_t id = h.client.Request("GET", "/events");
+  h.Pump();
+  ASSERT_EQ(rec.writers.size(), 1u);
+  auto w = rec.writers[0];
+  bool closed = false;
+  w->OnClosed([&] { closed = true; });
+  ASSERT_TRUE(w->Start(200, {}));
+  ASSERT_TRUE(w->Write(std::string(4096, 'e')));
+  h.Pump();
+  auto& s = h.client.streams[id];
+  EXPECT_EQ(s.body.size(), 1024u);  // the window's worth; the rest waits
+
+  auto first = h.server.ExpireStalledStreams();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(*first, *now + seconds(30));
+  // A reader that makes progress starts the wait afresh.
+  *now += seconds(20);
+  h.client.ConsumeAll();
+  h.Pump();
+  EXPECT_EQ(s.body.size(), 2048u);
+  h.server.ExpireStalledStreams();  // progress seen: blocked from now on
+  *now += seconds(20);
+  auto second = h.server.ExpireStalledStreams();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(*second, *now + seconds(10));
+  EXPECT_FALSE(closed);
+
+  // Then it stops reading: 30 s later the stream is reset and the writer closed.
+  *now += seconds(10);
+  EXPECT_FALSE(h.server.ExpireStalledStreams().has_value());
+  h.Pump();
+  EXPECT_TRUE(s.closed);
+  EXPECT_EQ(s.error_code, static_cast<uint32_t>(NGHTTP2_CANCEL));
+  EXPECT_TRUE(closed);
+  EXPECT_FALSE(w->Write("more"));
   EXPECT_EQ(h.server.open_streams(), 0u);
 }
 

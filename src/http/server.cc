@@ -516,7 +516,7 @@ class H2Connection : public Connection {
         remote_(std::move(remote)),
         exec_(stream_.get_executor()),
         timer_(exec_),
-        request_timer_(exec_) {}
+        stall_timer_(exec_) {}
 
   void Start() {
     asio::dispatch(exec_, [self = Self()] { self->Begin(); });
@@ -571,7 +571,7 @@ class H2Connection : public Connection {
         closing_ = true;
       }
       pending_.consume(pending_.size());
-      ArmRequestTimer();
+      ArmStallTimer();
     }
     if (shared_->stopping && !closing_) {
       goaway_sent_ = true;
@@ -592,7 +592,7 @@ class H2Connection : public Connection {
     if (ec) return HardClose();  // EOF, reset, timeout: open streams are abandoned
     if (!closing_ && !lingering_) {
       if (!session_->Receive(read_buf_.data(), n).ok()) closing_ = true;
-      ArmRequestTimer();
+      ArmStallTimer();
       Flush();
     }
     if (!writing_ && !lingering_) ArmTimer();
@@ -604,6 +604,9 @@ class H2Connection : public Connection {
     out_ = session_->TakeOutput();
     if (out_.empty()) {
       if (closing_ || session_->WantsClose()) return Linger();
+      // Everything that can go is out: an answer still waiting can only
+      // wait for the peer's window.
+      ArmStallTimer();
       ArmTimer();
       return;
     }
@@ -628,23 +631,24 @@ class H2Connection : public Connection {
     }
   }
 
-  // Requests whose body stalls are reset when their deadline passes (the
-  // connection timer does not run while streams are open).
-  void ArmRequestTimer() {
+  // Requests whose body stalls, and answers a peer does not read, are reset
+  // when their deadline passes (the connection timer does not run while
+  // streams are open).
+  void ArmStallTimer() {
     if (closed_ || !session_) return;
-    auto next = session_->ExpireStalledRequests();
+    auto next = session_->ExpireStalledStreams();
     if (!next) {
-      if (request_timer_armed_) request_timer_.cancel();
-      request_timer_armed_ = false;
+      if (stall_timer_armed_) stall_timer_.cancel();
+      stall_timer_armed_ = false;
       return;
     }
-    if (request_timer_armed_ && request_timer_.expiry() == *next) return;
-    request_timer_armed_ = true;
-    request_timer_.expires_at(*next);
-    request_timer_.async_wait([self = Self()](beast::error_code ec) {
+    if (stall_timer_armed_ && stall_timer_.expiry() == *next) return;
+    stall_timer_armed_ = true;
+    stall_timer_.expires_at(*next);
+    stall_timer_.async_wait([self = Self()](beast::error_code ec) {
       if (ec || self->closed_) return;
-      self->request_timer_armed_ = false;
-      self->ArmRequestTimer();
+      self->stall_timer_armed_ = false;
+      self->ArmStallTimer();
       self->Flush();
     });
   }
@@ -681,7 +685,7 @@ class H2Connection : public Connection {
     if (closed_) return;
     closed_ = true;
     timer_.cancel();
-    request_timer_.cancel();
+    stall_timer_.cancel();
     boost::system::error_code ec;
     Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
     Tcp().close();
@@ -696,8 +700,8 @@ class H2Connection : public Connection {
   std::string remote_;
   asio::any_io_executor exec_;
   asio::steady_timer timer_;
-  asio::steady_timer request_timer_;
-  bool request_timer_armed_ = false;
+  asio::steady_timer stall_timer_;
+  bool stall_timer_armed_ = false;
   std::unique_ptr<H2Session> session_;
   std::array<uint8_t, kReadBytes> read_buf_{};
   std::string out_;
