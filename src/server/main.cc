@@ -131,7 +131,6 @@ int Serve(const Config& config) {
   kinesis_options.enforce_limits = config.kinesis_limits == "enforce";
   kinesis_options.subscription.lifetime_ms = config.kinesis_subscription_lifetime_ms;
   kinesis_options.subscription.heartbeat_ms = config.kinesis_subscription_heartbeat_ms;
-  kinesis_options.accounts = {config.account_id};
   // Derived from the store's persistent secret: shard iterators stay valid
   // across a restart, as they do across AWS's fleet.
   kinesis_options.iterator_secret = crypto::HmacSha256((*queues)->Secret(), "kinesis shard iterators");

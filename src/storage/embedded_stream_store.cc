@@ -438,6 +438,21 @@ class EmbeddedStreamStore final : public StreamStore {
     return MetaOf(*s);
   }
 
+  std::vector<StreamMeta> ListAllStreams() const override {
+    std::vector<std::shared_ptr<Stream>> streams;
+    {
+      std::lock_guard<std::mutex> lock(catalogue_mu_);
+      streams.reserve(by_name_.size());
+      for (const auto& [key, s] : by_name_) streams.push_back(s);
+    }
+    std::vector<StreamMeta> out;
+    out.reserve(streams.size());
+    for (const auto& s : streams) {
+      if (auto m = MetaOf(*s)) out.push_back(std::move(*m));
+    }
+    return out;
+  }
+
   std::vector<StreamMeta> ListStreams(std::string_view account_id) const override {
     std::vector<std::shared_ptr<Stream>> streams;
     {

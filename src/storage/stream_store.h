@@ -121,6 +121,9 @@ class StreamStore {
                                                std::string_view name) const = 0;
   virtual std::optional<StreamMeta> FindStreamById(uint64_t stream_id) const = 0;
   virtual std::vector<StreamMeta> ListStreams(std::string_view account_id) const = 0;  // by name
+  // Every account's streams, by account and then name (for maintenance:
+  // retention and deletions).
+  virtual std::vector<StreamMeta> ListAllStreams() const = 0;
   // Creates the stream (meta.id == 0) or replaces its metadata atomically
   // with respect to appends: a shard closed by the new metadata takes no
   // append submitted after this call, and its ending_seq, when left 0 by the

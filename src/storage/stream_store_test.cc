@@ -381,6 +381,10 @@ TEST_P(StreamStoreContract, ListStreamsIsPerAccountAndSortedByName) {
   EXPECT_EQ(names, (std::vector<std::string>{"alpha", "mid", "zeta"}));
   EXPECT_EQ(store_->ListStreams("000000000000").size(), 1u);
   EXPECT_TRUE(store_->ListStreams("999999999999").empty());
+  std::vector<std::pair<std::string, std::string>> all;
+  for (const auto& m : store_->ListAllStreams()) all.emplace_back(m.account_id, m.name);
+  EXPECT_EQ(all, (std::vector<std::pair<std::string, std::string>>{
+                     {"000000000000", "other"}, {kAccount, "alpha"}, {kAccount, "mid"}, {kAccount, "zeta"}}));
 }
 
 TEST_P(StreamStoreContract, PutStreamWithAnIdReplacesTheMetadata) {

@@ -68,9 +68,6 @@ struct KinesisService::State : std::enable_shared_from_this<KinesisService::Stat
   ShardLimiter limiter;
   std::mutex mu;
   std::map<uint64_t, int64_t> last_trim_ms;  // GUARDED_BY(mu): by stream id
-  // Accounts whose streams the periodic trim visits: the configured ones and
-  // every caller's (the store lists streams per account).
-  std::set<std::string> accounts;            // GUARDED_BY(mu)
   uint64_t trim_timer = 0;                   // GUARDED_BY(mu)
   bool stopped = false;                      // GUARDED_BY(mu)
 

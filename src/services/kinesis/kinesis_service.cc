@@ -60,24 +60,20 @@ void ScheduleTrim(std::shared_ptr<Kinesis> k);
 // One pass of housekeeping: trims records past retention and completes
 // deletions whose DELETING time is over.
 void TrimAll(std::shared_ptr<Kinesis> k) {
-  std::set<std::string> accounts;
   {
     std::lock_guard<std::mutex> lock(k->mu);
     if (k->stopped) return;
-    accounts = k->accounts;
   }
   int64_t now = k->Now();
-  for (const auto& account : accounts) {
-    for (const auto& s : k->store->ListStreams(account)) {
-      if (s.status == "DELETING") {
-        if (IsGone(*k, s, now)) FinishDeletion(k, s.id);
-        continue;
-      }
-      auto trimmed = k->store->Trim(s.id, now);
-      (void)trimmed;  // a failed trim is retried on the next pass
-      std::lock_guard<std::mutex> lock(k->mu);
-      k->last_trim_ms[s.id] = now;
+  for (const auto& s : k->store->ListAllStreams()) {
+    if (s.status == "DELETING") {
+      if (IsGone(*k, s, now)) FinishDeletion(k, s.id);
+      continue;
     }
+    auto trimmed = k->store->Trim(s.id, now);
+    (void)trimmed;  // a failed trim is retried on the next pass
+    std::lock_guard<std::mutex> lock(k->mu);
+    k->last_trim_ms[s.id] = now;
   }
 }
 
@@ -132,10 +128,6 @@ KinesisService::KinesisService(storage::StreamStore* store, const Clock* clock, 
   // Nothing else listens to this store's appends; a second listener would
   // need chaining here (the store keeps one).
   store->SetAppendListener(subscriptions_->Listener());
-  {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    for (const auto& a : state_->options.accounts) state_->accounts.insert(a);
-  }
   // Deletions interrupted by a restart complete on the first pass.
   auto k = state_;
   executor->Post([k] { TrimAll(k); });
@@ -199,10 +191,6 @@ void KinesisService::Invoke(const CallContext& ctx, std::string_view op, Value i
   };
   auto it = kActions.find(op);
   if (it == kActions.end()) return done(NotSupported(op, ""));
-  {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    state_->accounts.insert(ctx.account_id);
-  }
   // Actions capture the state they need; keep it alive until they answer.
   auto state = state_;
   it->second(*state, ctx, input, [state, done = std::move(done)](Result<Value> r) {
@@ -214,10 +202,8 @@ bool KinesisService::StreamsOutput(std::string_view op) const { return op == "Su
 
 void KinesisService::InvokeStream(const CallContext& ctx, std::string_view op, Value input,
                                   EventEncoder encoder, StreamDone done) {
-  if (op != "SubscribeToShard") return Service::InvokeStream(ctx, op, std::move(input), std::move(encoder), std::move(done));
-  {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    state_->accounts.insert(ctx.account_id);
+  if (op != "SubscribeToShard") {
+    return Service::InvokeStream(ctx, op, std::move(input), std::move(encoder), std::move(done));
   }
   done(SubscribeToShardStream(*subscriptions_, ctx, input, std::move(encoder)));
 }

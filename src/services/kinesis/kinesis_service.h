@@ -62,9 +62,6 @@ struct KinesisOptions {
   std::string iterator_secret;
   // How often records past retention are trimmed. Default: 60 s.
   int64_t trim_interval_ms = 60'000;
-  // Accounts whose streams are trimmed from start-up on (the server's
-  // account); callers' accounts are added as they call.
-  std::vector<std::string> accounts;
   SubscriptionOptions subscription;
 };
 
