@@ -441,23 +441,33 @@ def make_kinesis_client(endpoint, access_key="AKIDBLACKBOX", secret="blackbox-se
     )
 
 
-def signed_post(endpoint, service, target, body, content_type, extra_headers=None,
-                access_key="AKIDBLACKBOX", secret="blackbox-secret"):
-    """POSTs `body` (bytes) to `endpoint` with X-Amz-Target, signed with SigV4 for `service`.
-    Returns (status, lower-cased headers, body bytes)."""
+def sign_post(url, service, body, headers, access_key="AKIDBLACKBOX", secret="blackbox-secret"):
+    """The headers of a POST of `body` to `url` with `headers`, signed with SigV4 for the
+    credential-scope `service` as an SDK signs it (Host included)."""
     import botocore.auth
     import botocore.awsrequest
     import botocore.credentials
+
+    req = botocore.awsrequest.AWSRequest(method="POST", url=url, data=body, headers=headers)
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(access_key, secret), service, REGION).add_auth(req)
+    return dict(req.headers.items())
+
+
+def signed_post(endpoint, service, target, body, content_type, extra_headers=None,
+                access_key="AKIDBLACKBOX", secret="blackbox-secret"):
+    """POSTs `body` to `endpoint` with X-Amz-Target (none when `target` is None: a Query form),
+    signed with SigV4 for `service`. Returns (status, lower-cased headers, body bytes)."""
     from urllib.parse import urlsplit
 
-    headers = {"Content-Type": content_type, "X-Amz-Target": target}
+    headers = {"Content-Type": content_type}
+    if target is not None:
+        headers["X-Amz-Target"] = target
     headers.update(extra_headers or {})
-    req = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + "/", data=body, headers=headers)
-    botocore.auth.SigV4Auth(botocore.credentials.Credentials(access_key, secret), service, REGION).add_auth(req)
+    signed = sign_post(endpoint + "/", service, body, headers, access_key, secret)
     parts = urlsplit(endpoint)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
-        conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
+        conn.request("POST", "/", body=body, headers=signed)
         r = conn.getresponse()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:

@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from conftest import AWS_CLI, REGION, Sluice, assert_error, client_error, parse_query_error, unique_name
+from conftest import (AWS_CLI, REGION, Sluice, assert_error, client_error, parse_query_error, signed_post,
+                      unique_name)
 
 ACCESS_KEY = "AKIDTEST"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYSLUICEKEY"
@@ -138,37 +139,23 @@ def test_strict_tampered_body(strict):
     assert parse_query_error(resp)[1] == "SignatureDoesNotMatch"
 
 
-def _signed(server, service, body, headers):
-    """POSTs `body`, signed for the credential-scope `service`; returns (status, headers, body)."""
-    import botocore.auth
-    import botocore.awsrequest
-    import botocore.credentials
-
-    req = botocore.awsrequest.AWSRequest(method="POST", url=server.endpoint + "/", data=body, headers=headers)
-    botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY, SECRET), service, REGION).add_auth(req)
-    conn = server.http()
-    try:
-        conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
-        r = conn.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    finally:
-        conn.close()
-
-
 def test_strict_signature_scoped_to_another_service(strict):
     """A good signature scoped to one service is refused by another, as AWS's endpoints do."""
-    kinesis_headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Kinesis_20131202.ListStreams"}
-    st, _, _ = _signed(strict, "kinesis", "{}", kinesis_headers)
+    def signed(service, target, body, content_type):
+        return signed_post(strict.endpoint, service, target, body, content_type,
+                           access_key=ACCESS_KEY, secret=SECRET)
+
+    kinesis = ("Kinesis_20131202.ListStreams", "{}", "application/x-amz-json-1.1")
+    st, _, _ = signed("kinesis", *kinesis)
     assert st == 200
-    st, headers, resp = _signed(strict, "sqs", "{}", kinesis_headers)
+    st, headers, resp = signed("sqs", *kinesis)
     assert st == 403, resp
     assert headers["x-amzn-errortype"] == "InvalidSignatureException"
     assert json.loads(resp)["message"] == "Credential should be scoped to correct service: 'kinesis'. "
 
-    body = f"Action=ListQueues&Version=2012-11-05"
-    form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
-    assert _signed(strict, "sqs", body, form)[0] == 200
-    st, _, resp = _signed(strict, "kinesis", body, form)
+    query = (None, "Action=ListQueues&Version=2012-11-05", "application/x-www-form-urlencoded; charset=utf-8")
+    assert signed("sqs", *query)[0] == 200
+    st, _, resp = signed("kinesis", *query)
     assert st == 403, resp
     assert parse_query_error(resp)[1:] == ("SignatureDoesNotMatch",
                                            "Credential should be scoped to correct service: 'sqs'. ")

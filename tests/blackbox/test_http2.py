@@ -16,7 +16,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from conftest import KINESIS_JSON, KINESIS_TARGET, REGION, Sluice, unique_name, wait_for_stream
+from conftest import KINESIS_JSON, KINESIS_TARGET, REGION, Sluice, sign_post, unique_name, wait_for_stream
 
 NGHTTP = shutil.which("nghttp")
 H2LOAD = shutil.which("h2load")
@@ -74,15 +74,9 @@ def sqs_call(url, operation, body, tmp_path, headers=None, extra=()):
 def signed_headers(url, service, target, body, content_type, access_key, secret):
     """SigV4 headers for a POST to `url`, as an SDK makes them; `host` is left out, since over
     HTTP/2 the client sends it as :authority (nghttp takes it from the URL)."""
-    import botocore.auth
-    import botocore.awsrequest
-    import botocore.credentials
-
-    req = botocore.awsrequest.AWSRequest(
-        method="POST", url=url, data=body, headers={"Content-Type": content_type, "X-Amz-Target": target}
-    )
-    botocore.auth.SigV4Auth(botocore.credentials.Credentials(access_key, secret), service, REGION).add_auth(req)
-    return {k.lower(): v for k, v in req.headers.items() if k.lower() != "host"}
+    headers = sign_post(url, service, body, {"Content-Type": content_type, "X-Amz-Target": target},
+                        access_key, secret)
+    return {k.lower(): v for k, v in headers.items() if k.lower() != "host"}
 
 
 def frame(kind, flags, stream_id, payload=b""):

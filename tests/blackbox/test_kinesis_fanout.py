@@ -21,11 +21,11 @@ from conftest import (
     HASH_KEY_MAX,
     KINESIS_JSON,
     KINESIS_TARGET,
-    REGION,
     Sluice,
     StreamPool,
     expect_error,
     make_kinesis_client,
+    sign_post,
     stream_arn,
     unique_name,
     validation_message,
@@ -180,15 +180,8 @@ def refused_as_in_use(client, consumer_arn, stream, shard_id=SHARD(0), consumer=
 
 def signed_headers(endpoint, body, content_type):
     """The headers of a SigV4-signed SubscribeToShard POST to `endpoint`."""
-    import botocore.auth
-    import botocore.awsrequest
-    import botocore.credentials
-
-    headers = {"Content-Type": content_type, "X-Amz-Target": f"{KINESIS_TARGET}.SubscribeToShard"}
-    req = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + "/", data=body, headers=headers)
-    botocore.auth.SigV4Auth(botocore.credentials.Credentials("AKIDBLACKBOX", "blackbox-secret"), "kinesis",
-                            REGION).add_auth(req)
-    return dict(req.headers.items())
+    return sign_post(endpoint + "/", "kinesis", body,
+                     {"Content-Type": content_type, "X-Amz-Target": f"{KINESIS_TARGET}.SubscribeToShard"})
 
 
 class RawEventStream:
