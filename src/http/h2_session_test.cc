@@ -581,14 +581,19 @@ TEST(H2Session, StreamProducerOfAResetStreamIsDroppedUnused) {
   EXPECT_TRUE(watch.expired());  // the producer is gone: its owner learns nobody listens
 }
 
+// Options whose deadlines run on `*now` (the tests move it), 30 s each.
+H2Options ClockedOptions(const std::shared_ptr<std::chrono::steady_clock::time_point>& now) {
+  H2Options o;
+  o.request_timeout = std::chrono::seconds(30);
+  o.now = [now] { return *now; };
+  return o;
+}
+
 TEST(H2Session, StalledRequestBodyIsResetAtItsDeadline) {
   using namespace std::chrono;
   auto now = std::make_shared<steady_clock::time_point>(steady_clock::time_point{} + hours(1));
-  H2Options o;
-  o.request_timeout = seconds(30);
-  o.now = [now] { return *now; };
   Recorder rec;
-  Harness h(rec.Handler(), std::move(o));
+  Harness h(rec.Handler(), ClockedOptions(now));
   // Headers without END_STREAM: a body is announced and never sent.
   std::vector<std::pair<std::string, std::string>> all = {
       {":method", "POST"}, {":scheme", "http"}, {":authority", "localhost"}, {":path", "/"}};
@@ -631,14 +636,11 @@ TEST(H2Session, StalledRequestBodyIsResetAtItsDeadline) {
 TEST(H2Session, AnswerThePeerDoesNotReadIsResetAfterTheTimeout) {
   using namespace std::chrono;
   auto now = std::make_shared<steady_clock::time_point>(steady_clock::time_point{} + hours(1));
-  H2Options o;
-  o.request_timeout = seconds(30);
-  o.now = [now] { return *now; };
   Recorder rec;
   ClientOptions c;
   c.initial_window = 1024;
   c.manual_window = true;
-  Harness h(rec.Handler(), std::move(o), c);
+  Harness h(rec.Handler(), ClockedOptions(now), c);
   int32_t id = h.client.Request("GET", "/events");
   h.Pump();
   ASSERT_EQ(rec.writers.size(), 1u);
