@@ -99,6 +99,8 @@ def test_no_subcommand_prints_usage_and_fails():
         (["serve", "--storage", "floppy"], "storage"),
         (["serve", "--account-id", "123"], "account-id"),
         (["serve", "--log-level", "loud"], "log-level"),
+        (["serve", "--kinesis-subscription-lifetime-ms", "50"], "--kinesis-subscription-lifetime-ms"),
+        (["serve", "--kinesis-subscription-heartbeat-ms", "soon"], "--kinesis-subscription-heartbeat-ms"),
         (["frobnicate"], "frobnicate"),
     ],
     ids=[
@@ -110,6 +112,8 @@ def test_no_subcommand_prints_usage_and_fails():
         "storage",
         "account",
         "log-level",
+        "subscription-lifetime",
+        "subscription-heartbeat",
         "unknown-subcommand",
     ],
 )
