@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -56,6 +57,39 @@ def pytest_configure(config):
         raise pytest.UsageError(
             f"sluice binary not found at {BINARY}; build it (cmake --build build) or set SLUICE_BINARY"
         )
+
+
+AWS_CLI_MISSING = pytest.mark.skipif(
+    not (os.path.isabs(AWS_CLI) and os.access(AWS_CLI, os.X_OK)) and not shutil.which(AWS_CLI),
+    reason=f"aws CLI not found at {AWS_CLI}",
+)
+
+
+def aws_cli(endpoint, *args, expect_ok=True):
+    """Runs `aws --endpoint-url ENDPOINT --output json ARGS...` with test credentials and no
+    retries. expect_ok: asserts success and returns the parsed JSON output; otherwise returns
+    the CompletedProcess."""
+    env = dict(os.environ)
+    env.update(
+        AWS_ACCESS_KEY_ID="AKIDCLI",
+        AWS_SECRET_ACCESS_KEY="cli-secret",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_PAGER="",
+        AWS_MAX_ATTEMPTS="1",
+        AWS_RETRY_MODE="standard",
+    )
+    env.pop("AWS_CA_BUNDLE", None)  # trust is what the call's own flags say
+    r = subprocess.run(
+        [AWS_CLI, "--endpoint-url", endpoint, "--output", "json", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if expect_ok:
+        assert r.returncode == 0, f"aws {' '.join(args)} failed:\n{r.stderr}"
+        return json.loads(r.stdout) if r.stdout.strip() else {}
+    return r
 
 
 def free_port():

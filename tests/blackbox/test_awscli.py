@@ -1,41 +1,15 @@
 """The main SQS flow driven by the aws CLI v2 (Query protocol) against a real server."""
 
 import json
-import os
-import shutil
 import subprocess
 
-import pytest
+from conftest import AWS_CLI, AWS_CLI_MISSING, aws_cli, md5_hex, unique_name
 
-from conftest import AWS_CLI, REGION, md5_hex, unique_name
-
-pytestmark = pytest.mark.skipif(
-    not (os.path.isabs(AWS_CLI) and os.access(AWS_CLI, os.X_OK)) and not shutil.which(AWS_CLI),
-    reason=f"aws CLI not found at {AWS_CLI}",
-)
+pytestmark = AWS_CLI_MISSING
 
 
 def aws(server, *args, expect_ok=True):
-    env = dict(os.environ)
-    env.update(
-        AWS_ACCESS_KEY_ID="AKIDCLI",
-        AWS_SECRET_ACCESS_KEY="cli-secret",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_PAGER="",
-        AWS_MAX_ATTEMPTS="1",
-        AWS_RETRY_MODE="standard",
-    )
-    r = subprocess.run(
-        [AWS_CLI, "--endpoint-url", server.endpoint, "--output", "json", "sqs", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if expect_ok:
-        assert r.returncode == 0, f"aws sqs {' '.join(args)} failed:\n{r.stderr}"
-        return json.loads(r.stdout) if r.stdout.strip() else {}
-    return r
+    return aws_cli(server.endpoint, "sqs", *args, expect_ok=expect_ok)
 
 
 def test_cli_version_speaks_query():

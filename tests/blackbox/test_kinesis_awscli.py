@@ -1,42 +1,14 @@
 """The main Kinesis flow driven by `aws kinesis` (CLI v2, AWS JSON 1.1) and how its errors reach the user."""
 
 import base64
-import json
-import os
-import shutil
-import subprocess
 
-import pytest
+from conftest import AWS_CLI_MISSING, aws_cli, not_found_message, unique_name, wait_for_stream
 
-from conftest import AWS_CLI, REGION, not_found_message, unique_name, wait_for_stream
-
-pytestmark = pytest.mark.skipif(
-    not (os.path.isabs(AWS_CLI) and os.access(AWS_CLI, os.X_OK)) and not shutil.which(AWS_CLI),
-    reason=f"aws CLI not found at {AWS_CLI}",
-)
+pytestmark = AWS_CLI_MISSING
 
 
 def aws(server, *args, expect_ok=True):
-    env = dict(os.environ)
-    env.update(
-        AWS_ACCESS_KEY_ID="AKIDCLI",
-        AWS_SECRET_ACCESS_KEY="cli-secret",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_PAGER="",
-        AWS_MAX_ATTEMPTS="1",
-        AWS_RETRY_MODE="standard",
-    )
-    r = subprocess.run(
-        [AWS_CLI, "--endpoint-url", server.endpoint, "--output", "json", "kinesis", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if expect_ok:
-        assert r.returncode == 0, f"aws kinesis {' '.join(args)} failed:\n{r.stderr}"
-        return json.loads(r.stdout) if r.stdout.strip() else {}
-    return r
+    return aws_cli(server.endpoint, "kinesis", *args, expect_ok=expect_ok)
 
 
 def test_cli_main_flow(server, kinesis):

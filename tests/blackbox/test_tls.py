@@ -16,7 +16,7 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from conftest import AWS_CLI, REGION, Sluice, unique_name, wait_for_stream
+from conftest import AWS_CLI, REGION, Sluice, aws_cli, unique_name, wait_for_stream
 
 HAVE_CLI = (os.path.isabs(AWS_CLI) and os.access(AWS_CLI, os.X_OK)) or shutil.which(AWS_CLI)
 needs_cli = pytest.mark.skipif(not HAVE_CLI, reason=f"aws CLI not found at {AWS_CLI}")
@@ -47,27 +47,7 @@ def client(service, endpoint, verify):
 
 
 def aws(endpoint, *args, tls_args=(), expect_ok=True):
-    env = dict(os.environ)
-    env.update(
-        AWS_ACCESS_KEY_ID="AKIDCLI",
-        AWS_SECRET_ACCESS_KEY="cli-secret",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_PAGER="",
-        AWS_MAX_ATTEMPTS="1",
-        AWS_RETRY_MODE="standard",
-    )
-    env.pop("AWS_CA_BUNDLE", None)
-    r = subprocess.run(
-        [AWS_CLI, "--endpoint-url", endpoint, "--output", "json", *tls_args, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if expect_ok:
-        assert r.returncode == 0, f"aws {' '.join(args)} failed:\n{r.stderr}"
-        return json.loads(r.stdout) if r.stdout.strip() else {}
-    return r
+    return aws_cli(endpoint, *tls_args, *args, expect_ok=expect_ok)
 
 
 def openssl_cert(directory, name, san="DNS:localhost,IP:127.0.0.1", key="rsa:2048"):
