@@ -167,6 +167,9 @@ void FinishDeletion(std::shared_ptr<Kinesis> k, uint64_t stream_id);
 
 Value ShardValue(const Kinesis& k, const StreamMeta& s, const ShardMeta& shard);
 Value HashKeyRangeValue(const ShardMeta& shard);
+// The ChildShards member that ends a closed shard's reads (GetRecords,
+// SubscribeToShard): the shards `shard` was split or merged into.
+Value ChildShardsValue(const StreamMeta& s, uint32_t shard);
 Value EnhancedMonitoringValue(const StreamMeta& s);
 Value StreamModeValue(const StreamMeta& s);
 // Shards AWS lists (not expired), by index.

@@ -338,6 +338,22 @@ Value HashKeyRangeValue(const ShardMeta& shard) {
   return r;
 }
 
+Value ChildShardsValue(const StreamMeta& s, uint32_t shard) {
+  Value children = Value::List();
+  for (const auto& c : s.shards) {
+    if (c.parent != shard && c.adjacent_parent != shard) continue;
+    Value child = Value::Map();
+    child.Set("ShardId", Value::String(ShardIdString(c.index)));
+    Value parents = Value::List();
+    if (c.parent) parents.Append(Value::String(ShardIdString(*c.parent)));
+    if (c.adjacent_parent) parents.Append(Value::String(ShardIdString(*c.adjacent_parent)));
+    child.Set("ParentShards", std::move(parents));
+    child.Set("HashKeyRange", HashKeyRangeValue(c));
+    children.Append(std::move(child));
+  }
+  return children;
+}
+
 Value ShardValue(const Kinesis&, const StreamMeta& s, const ShardMeta& shard) {
   Value v = Value::Map();
   v.Set("ShardId", Value::String(ShardIdString(shard.index)));

@@ -87,22 +87,6 @@ namespace {
 // Consumer creation times in AWS's texts: epoch seconds.
 std::string EpochSeconds(int64_t ms) { return std::to_string(ms / 1000); }
 
-Value ChildShardsOf(const StreamMeta& s, uint32_t shard) {
-  Value children = Value::List();
-  for (const auto& c : s.shards) {
-    if (c.parent != shard && c.adjacent_parent != shard) continue;
-    Value child = Value::Map();
-    child.Set("ShardId", Value::String(ShardIdString(c.index)));
-    Value parents = Value::List();
-    if (c.parent) parents.Append(Value::String(ShardIdString(*c.parent)));
-    if (c.adjacent_parent) parents.Append(Value::String(ShardIdString(*c.adjacent_parent)));
-    child.Set("ParentShards", std::move(parents));
-    child.Set("HashKeyRange", HashKeyRangeValue(c));
-    children.Append(std::move(child));
-  }
-  return children;
-}
-
 Error PositionMismatch(std::string_view type, bool has_number) {
   return InvalidArgument(
       "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and SequenceNumber or "
@@ -484,7 +468,7 @@ SubscriptionManager::Impl::Step SubscriptionManager::Impl::RunStep(const std::sh
   if (read->end_of_shard) {
     // KCL reads a missing ContinuationSequenceNumber as the end of the shard.
     event.Set("MillisBehindLatest", Value::Int(0));
-    event.Set("ChildShards", ChildShardsOf(*stream, shard_index));
+    event.Set("ChildShards", ChildShardsValue(*stream, shard_index));
   } else {
     // AFTER_SEQUENCE_NUMBER with this number continues exactly at `next`.
     uint64_t continuation = std::max<uint64_t>(next > 0 ? next - 1 : 0, shard->starting_seq);

@@ -88,20 +88,8 @@ void GetRecords(Kinesis& k, const CallContext&, const Value& in, Done done) {
       behind = std::max<int64_t>(0, now - read->records.back().arrival_ms);
     }
     if (read->end_of_shard) {
-      Value children = Value::List();
-      for (const auto& c : stream.shards) {
-        if (c.parent != pos.shard && c.adjacent_parent != pos.shard) continue;
-        Value child = Value::Map();
-        child.Set("ShardId", Value::String(ShardIdString(c.index)));
-        Value parents = Value::List();
-        if (c.parent) parents.Append(Value::String(ShardIdString(*c.parent)));
-        if (c.adjacent_parent) parents.Append(Value::String(ShardIdString(*c.adjacent_parent)));
-        child.Set("ParentShards", std::move(parents));
-        child.Set("HashKeyRange", HashKeyRangeValue(c));
-        children.Append(std::move(child));
-      }
       out.Set("MillisBehindLatest", Value::Int(0));
-      out.Set("ChildShards", std::move(children));
+      out.Set("ChildShards", ChildShardsValue(stream, pos.shard));
     } else {
       ShardIterator next = pos;
       next.from_seq = std::max(read->next_seq, from);
