@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "common/strings.h"
+
 namespace sluice::bench {
 
 std::string_view ProtocolName(Protocol p) { return p == Protocol::kJson ? "json" : "query"; }
@@ -41,21 +43,7 @@ std::string XmlUnescape(std::string_view in) {
     else if (ent.size() > 1 && ent[0] == '#') {
       unsigned long cp = ent[1] == 'x' ? std::strtoul(std::string(ent.substr(2)).c_str(), nullptr, 16)
                                        : std::strtoul(std::string(ent.substr(1)).c_str(), nullptr, 10);
-      if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-      } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-      } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-      } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-      }
+      strings::AppendUtf8(out, static_cast<uint32_t>(cp));
     } else {
       out.append(in.substr(i, semi - i + 1));
     }

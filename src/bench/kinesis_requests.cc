@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "bench/sqs_requests.h"
+#include "common/strings.h"
 
 namespace sluice::bench {
 namespace {
@@ -78,25 +79,6 @@ std::optional<std::string> StringMember(const rapidjson::Value& object, const ch
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
-// Appends the UTF-8 encoding of `cp` to `out`.
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 std::optional<uint32_t> Hex4(std::string_view s, size_t at) {
   if (at + 4 > s.size()) return std::nullopt;
   uint32_t v = 0;
@@ -143,7 +125,7 @@ std::optional<std::string> JsonUnescape(std::string_view raw) {
         } else if (*cp >= 0xDC00 && *cp <= 0xDFFF) {
           return std::nullopt;
         }
-        AppendUtf8(out, *cp);
+        strings::AppendUtf8(out, *cp);
         break;
       }
       default: return std::nullopt;

@@ -262,6 +262,17 @@ TEST(Strings, Iso8601Millis) {
   EXPECT_EQ(strings::Iso8601Millis(253402300799999), "9999-12-31T23:59:59.999Z");
 }
 
+TEST(Strings, AppendUtf8EncodesEveryLength) {
+  std::string out;
+  for (uint32_t cp : {0x41u, 0x7Fu, 0x80u, 0xE9u, 0x7FFu, 0x800u, 0x20ACu, 0xFFFDu, 0x10000u, 0x1F600u,
+                      0x10FFFFu}) {
+    strings::AppendUtf8(out, cp);
+  }
+  EXPECT_EQ(crypto::Hex(out),
+            "41" "7f" "c280" "c3a9" "dfbf" "e0a080" "e282ac" "efbfbd" "f0908080" "f09f9880" "f48fbfbf");
+  EXPECT_TRUE(strings::IsValidUtf8(out));
+}
+
 TEST(Strings, IsValidUtf8AcceptsWellFormed) {
   for (const std::string& ok : {
            ""s, "plain ascii"s, "\0 nul is a character"s,

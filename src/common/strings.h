@@ -26,6 +26,8 @@ std::optional<double> ParseDouble(std::string_view in);
 std::string Iso8601Millis(int64_t epoch_millis);
 
 bool IsValidUtf8(std::string_view in);
+// Appends the UTF-8 encoding of code point `cp` (at most U+10FFFF) to `out`.
+void AppendUtf8(std::string& out, uint32_t cp);
 // Valid UTF-8 with every invalid sequence replaced by U+FFFD; with `xml`,
 // also the code points XML 1.0 forbids (controls other than tab, LF, CR;
 // U+FFFE, U+FFFF). For echoing untrusted input in error messages.
